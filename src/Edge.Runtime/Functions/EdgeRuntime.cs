@@ -1,0 +1,487 @@
+using System.Buffers;
+using System.Collections.Frozen;
+using Microsoft.Extensions.ObjectPool;
+
+namespace Edge.Runtime;
+
+/// <summary>
+/// Runs functions on one node: deploy, invoke (typed or JSON), enforce timeouts, record metrics and warm/cold starts.
+/// Invocation is safe for concurrent callers: the function table is copy-on-write, counters are atomic.
+/// </summary>
+/// <remarks>
+/// Timeouts are enforced, not just measured. A handler that takes a <see cref="CancellationToken"/> sees it cancelled
+/// at the deadline. An asynchronous handler that is still running at the deadline is abandoned with an
+/// <see cref="EdgeTimeoutException"/> (a runaway: counted, and its in-flight slot is held until it really ends). A
+/// synchronous handler cannot be abandoned; it is reported as timed out when it returns late, never as a success.
+/// </remarks>
+public sealed class EdgeRuntime
+{
+    private readonly Lock _deployLock = new();
+    private readonly Dictionary<string, FunctionStats> _stats = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+    private readonly ObjectPool<CancellationTokenSource> _deadlines;
+    private readonly ObjectPool<ArrayBufferWriter<byte>> _jsonBuffers;
+    private FunctionTable _table = FunctionTable.Empty;
+    private long _totalInvocations;
+    private int _coldStarts;
+    private int _inFlight;
+    private long _runaways;
+
+    /// <summary>Creates a runtime for <paramref name="node"/>.</summary>
+    /// <param name="node">The node it runs on.</param>
+    /// <param name="metrics">Where invocations are recorded; a new <see cref="EdgeMetrics"/> when null.</param>
+    /// <param name="timeProvider">The clock for deadlines and timestamps.</param>
+    public EdgeRuntime(EdgeNode node, EdgeMetrics? metrics = null, TimeProvider? timeProvider = null)
+    {
+        Node = node ?? throw new ArgumentNullException(nameof(node));
+        Metrics = metrics ?? new EdgeMetrics();
+        _time = timeProvider ?? TimeProvider.System;
+        _deadlines = new DefaultObjectPool<CancellationTokenSource>(new DeadlinePolicy(_time), 64);
+        _jsonBuffers = new DefaultObjectPool<ArrayBufferWriter<byte>>(new JsonBufferPolicy(), 64);
+    }
+
+    /// <summary>The node this runtime runs on.</summary>
+    public EdgeNode Node { get; }
+
+    /// <summary>Where invocations are recorded.</summary>
+    public EdgeMetrics Metrics { get; }
+
+    /// <summary>How many functions are deployed.</summary>
+    public int FunctionCount => Volatile.Read(ref _table).Sorted.Length;
+
+    /// <summary>Invocations started over the runtime's life.</summary>
+    public long TotalInvocations => Interlocked.Read(ref _totalInvocations);
+
+    /// <summary>How many invocations (or warm-ups) found their function cold.</summary>
+    public int ColdStartCount => Volatile.Read(ref _coldStarts);
+
+    /// <summary>Invocations running now, runaways included.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Asynchronous invocations abandoned at their deadline while still running.</summary>
+    public long RunawayCount => Interlocked.Read(ref _runaways);
+
+    /// <summary>Deploys <paramref name="f"/>, replacing a function with the same id (its counters carry on; it starts cold).</summary>
+    public void Deploy(EdgeFunction f)
+    {
+        ArgumentNullException.ThrowIfNull(f);
+        lock (_deployLock)
+        {
+            if (!_stats.TryGetValue(f.Id, out var stats))
+            {
+                _stats[f.Id] = stats = new FunctionStats();
+            }
+
+            var slots = new Dictionary<string, FunctionSlot>(_table.Slots, StringComparer.Ordinal)
+            {
+                [f.Id] = new FunctionSlot(f, stats),
+            };
+            Volatile.Write(ref _table, new FunctionTable(slots));
+        }
+    }
+
+    /// <summary>Removes a function. False when it was not deployed.</summary>
+    public bool Undeploy(string functionId)
+    {
+        lock (_deployLock)
+        {
+            if (!_table.Slots.ContainsKey(functionId))
+            {
+                return false;
+            }
+
+            var slots = new Dictionary<string, FunctionSlot>(_table.Slots, StringComparer.Ordinal);
+            slots.Remove(functionId);
+            Volatile.Write(ref _table, new FunctionTable(slots));
+            return true;
+        }
+    }
+
+    /// <summary>The deployed functions, ordered by id.</summary>
+    public IReadOnlyList<EdgeFunction> ListFunctions() => Volatile.Read(ref _table).Sorted;
+
+    /// <summary>The deployed function with <paramref name="id"/>, or null.</summary>
+    public EdgeFunction? GetFunction(string id) =>
+        Volatile.Read(ref _table).Slots.GetValueOrDefault(id)?.Function;
+
+    /// <summary>True when the function has run (or been warmed up) since it was deployed.</summary>
+    public bool IsWarm(string id) => Volatile.Read(ref _table).Slots.GetValueOrDefault(id)?.IsWarm ?? false;
+
+    /// <summary>Marks a function warm without running it. False when it is unknown or already warm.</summary>
+    public bool WarmUp(string id)
+    {
+        if (Volatile.Read(ref _table).Slots.GetValueOrDefault(id) is not { } slot || !slot.TryWarm())
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _coldStarts);
+        return true;
+    }
+
+    /// <summary>Invocations of one function over the runtime's life (redeploys included).</summary>
+    public long InvocationCount(string id)
+    {
+        lock (_deployLock)
+        {
+            return _stats.GetValueOrDefault(id)?.Invocations ?? 0;
+        }
+    }
+
+    /// <summary>Invokes a function with no arguments.</summary>
+    public TResult Invoke<TResult>(string id) => Run<Call0<TResult>, TResult>(id, new());
+
+    /// <summary>Invokes a function with one argument.</summary>
+    public TResult Invoke<T1, TResult>(string id, T1 a1) => Run<Call1<T1, TResult>, TResult>(id, new(a1));
+
+    /// <summary>Invokes a function with two arguments.</summary>
+    public TResult Invoke<T1, T2, TResult>(string id, T1 a1, T2 a2) =>
+        Run<Call2<T1, T2, TResult>, TResult>(id, new(a1, a2));
+
+    /// <summary>Invokes a function with three arguments.</summary>
+    public TResult Invoke<T1, T2, T3, TResult>(string id, T1 a1, T2 a2, T3 a3) =>
+        Run<Call3<T1, T2, T3, TResult>, TResult>(id, new(a1, a2, a3));
+
+    /// <summary>Invokes a function with four arguments.</summary>
+    public TResult Invoke<T1, T2, T3, T4, TResult>(string id, T1 a1, T2 a2, T3 a3, T4 a4) =>
+        Run<Call4<T1, T2, T3, T4, TResult>, TResult>(id, new(a1, a2, a3, a4));
+
+    /// <summary>Invokes a function with no arguments, asynchronously.</summary>
+    public ValueTask<TResult> InvokeAsync<TResult>(string id, CancellationToken ct = default) =>
+        RunAsync<Call0<TResult>, TResult>(id, new(), ct);
+
+    /// <summary>Invokes a function with one argument, asynchronously.</summary>
+    public ValueTask<TResult> InvokeAsync<T1, TResult>(string id, T1 a1, CancellationToken ct = default) =>
+        RunAsync<Call1<T1, TResult>, TResult>(id, new(a1), ct);
+
+    /// <summary>Invokes a function with two arguments, asynchronously.</summary>
+    public ValueTask<TResult> InvokeAsync<T1, T2, TResult>(string id, T1 a1, T2 a2, CancellationToken ct = default) =>
+        RunAsync<Call2<T1, T2, TResult>, TResult>(id, new(a1, a2), ct);
+
+    /// <summary>Invokes a function with three arguments, asynchronously.</summary>
+    public ValueTask<TResult> InvokeAsync<T1, T2, T3, TResult>(string id, T1 a1, T2 a2, T3 a3, CancellationToken ct = default) =>
+        RunAsync<Call3<T1, T2, T3, TResult>, TResult>(id, new(a1, a2, a3), ct);
+
+    /// <summary>Invokes a function with four arguments, asynchronously.</summary>
+    public ValueTask<TResult> InvokeAsync<T1, T2, T3, T4, TResult>(string id, T1 a1, T2 a2, T3 a3, T4 a4, CancellationToken ct = default) =>
+        RunAsync<Call4<T1, T2, T3, T4, TResult>, TResult>(id, new(a1, a2, a3, a4), ct);
+
+    /// <summary>
+    /// Invokes a function through its JSON entry point: <paramref name="utf8Arguments"/> is a JSON object keyed by
+    /// parameter name; the JSON result is appended to <paramref name="utf8Result"/> only on success (nothing for void).
+    /// </summary>
+    /// <exception cref="EdgeFunctionNotFoundException">No such function.</exception>
+    /// <exception cref="EdgeBindingException">The arguments do not fit.</exception>
+    /// <exception cref="EdgeTimeoutException">The deadline passed.</exception>
+    /// <exception cref="EdgeExecutionException">The function threw.</exception>
+    public async ValueTask InvokeJsonAsync(
+        string id,
+        ReadOnlyMemory<byte> utf8Arguments,
+        IBufferWriter<byte> utf8Result,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(utf8Result);
+
+        // The handler writes into a private buffer: a runaway still writing after its deadline must not touch the caller's.
+        var buffer = _jsonBuffers.Get();
+        var completed = false;
+        try
+        {
+            await RunAsync<JsonCall, bool>(id, new JsonCall(utf8Arguments, buffer), ct).ConfigureAwait(false);
+            completed = true;
+            utf8Result.Write(buffer.WrittenSpan);
+        }
+        finally
+        {
+            if (completed)
+            {
+                _jsonBuffers.Return(buffer);
+            }
+        }
+    }
+
+    private TResult Run<TCall, TResult>(string id, TCall call)
+        where TCall : struct, IHandlerCall<TResult>
+    {
+        var slot = Enter<TCall, TResult>(id, out var shape);
+        var start = _time.GetTimestamp();
+        var deadline = (shape & HandlerShape.TakesToken) != 0 ? RentDeadline(slot.Function.Timeout) : null;
+        var runaway = false;
+        try
+        {
+            var pending = call.Invoke(slot.Function, deadline?.Token ?? default);
+            TResult result;
+            if (pending.IsCompleted)
+            {
+                result = pending.GetAwaiter().GetResult();
+            }
+            else
+            {
+                var task = pending.AsTask();
+                var remaining = slot.Function.Timeout - _time.GetElapsedTime(start);
+                try
+                {
+                    result = task.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time).GetAwaiter().GetResult();
+                }
+                catch (TimeoutException) when (!task.IsCompleted)
+                {
+                    runaway = true;
+                    ReleaseWhenDone(task, slot, deadline);
+                    throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+                }
+            }
+
+            if (_time.GetElapsedTime(start) > slot.Function.Timeout)
+            {
+                throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+            }
+
+            Succeeded(slot, start);
+            return result;
+        }
+        catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true })
+        {
+            throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+        }
+        catch (Exception ex) when (ex is not (EdgeTimeoutException or EdgeBindingException))
+        {
+            throw Failed(slot, start, EdgeExecutionException.For(id, ex));
+        }
+        catch (EdgeBindingException ex)
+        {
+            throw Failed(slot, start, ex);
+        }
+        finally
+        {
+            if (!runaway)
+            {
+                ReturnDeadline(deadline);
+                Exit();
+            }
+        }
+    }
+
+    private async ValueTask<TResult> RunAsync<TCall, TResult>(string id, TCall call, CancellationToken ct)
+        where TCall : struct, IHandlerCall<TResult>
+    {
+        ct.ThrowIfCancellationRequested();
+        var slot = Enter<TCall, TResult>(id, out var shape);
+        var start = _time.GetTimestamp();
+        var deadline = (shape & HandlerShape.TakesToken) != 0 ? RentDeadline(slot.Function.Timeout) : null;
+        var link = deadline is not null && ct.CanBeCanceled
+            ? ct.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline)
+            : default;
+        var runaway = false;
+        try
+        {
+            var pending = call.Invoke(slot.Function, deadline?.Token ?? default);
+            TResult result;
+            if (pending.IsCompleted)
+            {
+                result = pending.GetAwaiter().GetResult();
+            }
+            else
+            {
+                var task = pending.AsTask();
+                var remaining = slot.Function.Timeout - _time.GetElapsedTime(start);
+                try
+                {
+                    result = await task.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!task.IsCompleted && ex is TimeoutException or OperationCanceledException)
+                {
+                    runaway = true;
+                    ReleaseWhenDone(task, slot, deadline);
+                    throw ex is TimeoutException
+                        ? Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout))
+                        : Failed(slot, start, ex);
+                }
+            }
+
+            if (_time.GetElapsedTime(start) > slot.Function.Timeout)
+            {
+                throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+            }
+
+            Succeeded(slot, start);
+            return result;
+        }
+        catch (OperationCanceledException ex) when (!runaway && ct.IsCancellationRequested)
+        {
+            throw Failed(slot, start, ex);
+        }
+        catch (OperationCanceledException) when (!runaway && deadline is { IsCancellationRequested: true })
+        {
+            throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+        }
+        catch (Exception ex) when (!runaway && ex is not (EdgeTimeoutException or EdgeBindingException))
+        {
+            throw Failed(slot, start, EdgeExecutionException.For(id, ex));
+        }
+        catch (EdgeBindingException ex) when (!runaway)
+        {
+            throw Failed(slot, start, ex);
+        }
+        finally
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+            if (!runaway)
+            {
+                ReturnDeadline(deadline);
+                Exit();
+            }
+        }
+    }
+
+    private FunctionSlot Enter<TCall, TResult>(string id, out HandlerShape shape)
+        where TCall : struct, IHandlerCall<TResult>
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var slot = Volatile.Read(ref _table).Slots.GetValueOrDefault(id) ?? throw new EdgeFunctionNotFoundException(id);
+        shape = TCall.Shape(slot.Function);
+        if (shape == HandlerShape.None)
+        {
+            throw new ArgumentException(
+                slot.Function.Handler is null || typeof(TCall) != typeof(JsonCall)
+                    ? $"Function '{id}' has a handler of type {TypeNames.Describe(slot.Function.Handler!.GetType())}, which cannot be called as {TCall.Signature}."
+                    : $"Function '{id}' has no JSON entry point; deploy it through the generated EdgeFunctionTable.",
+                nameof(id));
+        }
+
+        Interlocked.Increment(ref _inFlight);
+        Interlocked.Increment(ref _totalInvocations);
+        slot.Stats.Increment();
+        if (slot.TryWarm())
+        {
+            Interlocked.Increment(ref _coldStarts);
+        }
+
+        return slot;
+    }
+
+    private void Exit() => Interlocked.Decrement(ref _inFlight);
+
+    private void Succeeded(FunctionSlot slot, long start) =>
+        Metrics.Record(new InvocationRecord(slot.Function.Id, Node.Id, _time.GetElapsedTime(start).TotalMilliseconds, true)
+        {
+            Timestamp = _time.GetUtcNow(),
+        });
+
+    private Exception Failed(FunctionSlot slot, long start, Exception error)
+    {
+        Metrics.Record(new InvocationRecord(slot.Function.Id, Node.Id, _time.GetElapsedTime(start).TotalMilliseconds, false)
+        {
+            Timestamp = _time.GetUtcNow(),
+            Error = error.Message,
+        });
+        return error;
+    }
+
+    /// <summary>Keeps a runaway's in-flight slot (and its deadline source) until the handler really ends.</summary>
+    private void ReleaseWhenDone(Task task, FunctionSlot slot, CancellationTokenSource? deadline)
+    {
+        Interlocked.Increment(ref _runaways);
+        _ = slot;
+        task.ContinueWith(
+            static (t, state) =>
+            {
+                _ = t.Exception; // observed: a runaway's late failure has no caller left to see it
+                var (runtime, deadline) = ((EdgeRuntime, CancellationTokenSource?))state!;
+                deadline?.Dispose();
+                runtime.Exit();
+            },
+            (this, deadline),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private CancellationTokenSource RentDeadline(TimeSpan timeout)
+    {
+        var cts = _deadlines.Get();
+        cts.CancelAfter(timeout);
+        return cts;
+    }
+
+    private void ReturnDeadline(CancellationTokenSource? cts)
+    {
+        if (cts is not null)
+        {
+            _deadlines.Return(cts);
+        }
+    }
+
+    /// <summary>The JSON entry point as a typed call, so it shares deadlines, metrics and error mapping.</summary>
+    private readonly struct JsonCall(ReadOnlyMemory<byte> arguments, ArrayBufferWriter<byte> result) : IHandlerCall<bool>
+    {
+        public static string Signature => "InvokeJsonAsync";
+
+        public static HandlerShape Shape(EdgeFunction function) =>
+            function.JsonHandler is null ? HandlerShape.None : HandlerShape.Supported | HandlerShape.TakesToken;
+
+        public ValueTask<bool> Invoke(EdgeFunction function, CancellationToken token) =>
+            VoidResult.Of<bool>(function.JsonHandler!(arguments, result, token));
+    }
+
+    private sealed class FunctionTable
+    {
+        public static readonly FunctionTable Empty = new(new Dictionary<string, FunctionSlot>());
+
+        public FunctionTable(Dictionary<string, FunctionSlot> slots)
+        {
+            Slots = slots.ToFrozenDictionary(StringComparer.Ordinal);
+            Sorted = [.. slots.Values.Select(s => s.Function).OrderBy(f => f.Id, StringComparer.Ordinal)];
+        }
+
+        public FrozenDictionary<string, FunctionSlot> Slots { get; }
+
+        public EdgeFunction[] Sorted { get; }
+    }
+
+    private sealed class FunctionSlot(EdgeFunction function, FunctionStats stats)
+    {
+        private int _warm;
+
+        public EdgeFunction Function { get; } = function;
+
+        public FunctionStats Stats { get; } = stats;
+
+        public bool IsWarm => Volatile.Read(ref _warm) != 0;
+
+        /// <summary>True for the one caller that turns the slot warm.</summary>
+        public bool TryWarm() => Volatile.Read(ref _warm) == 0 && Interlocked.Exchange(ref _warm, 1) == 0;
+    }
+
+    private sealed class FunctionStats
+    {
+        private long _invocations;
+
+        public long Invocations => Interlocked.Read(ref _invocations);
+
+        public void Increment() => Interlocked.Increment(ref _invocations);
+    }
+
+    private sealed class DeadlinePolicy(TimeProvider time) : PooledObjectPolicy<CancellationTokenSource>
+    {
+        public override CancellationTokenSource Create() => new(Timeout.InfiniteTimeSpan, time);
+
+        // A source that fired (or is still armed and fires later) cannot be reused; TryReset refuses it.
+        public override bool Return(CancellationTokenSource obj) => obj.TryReset();
+    }
+
+    private sealed class JsonBufferPolicy : PooledObjectPolicy<ArrayBufferWriter<byte>>
+    {
+        public override ArrayBufferWriter<byte> Create() => new(1024);
+
+        public override bool Return(ArrayBufferWriter<byte> obj)
+        {
+            if (obj.Capacity > 1024 * 1024)
+            {
+                return false;
+            }
+
+            obj.ResetWrittenCount();
+            return true;
+        }
+    }
+}

@@ -1,0 +1,291 @@
+using System.Text.Json.Nodes;
+
+namespace Edge.Runtime;
+
+/// <summary>
+/// Keeps a node's state and its unconfirmed local changes, and settles remote states by version and
+/// <see cref="ConflictStrategy"/>. Every member is thread-safe (one <see cref="Lock"/>, reads included). With an
+/// <see cref="ISyncStore"/>, every mutation is durable before the call returns, and construction recovers the
+/// stored state exactly.
+/// </summary>
+public sealed class EdgeSynchronizer
+{
+    private readonly Lock _lock = new();
+    private readonly SyncLedger _ledger = new();
+    private readonly ISyncStore? _store;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates a synchronizer, recovering from <paramref name="store"/> when one is given.</summary>
+    /// <param name="strategy">How conflicts with newer remote states are settled.</param>
+    /// <param name="maxPending">How many unconfirmed changes are kept; beyond it the oldest are dropped and counted.</param>
+    /// <param name="store">Durable storage; null keeps state in memory only.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> by default.</param>
+    public EdgeSynchronizer(
+        ConflictStrategy strategy = ConflictStrategy.RemoteWins,
+        int maxPending = 100,
+        ISyncStore? store = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPending, 1);
+        Strategy = strategy;
+        MaxPending = maxPending;
+        _store = store;
+        _time = timeProvider ?? TimeProvider.System;
+
+        if (store is not null)
+        {
+            var recovery = store.Recover();
+            if (recovery.Snapshot is not null)
+            {
+                _ledger.Restore(recovery.Snapshot);
+            }
+
+            foreach (var record in recovery.Records)
+            {
+                _ledger.Apply(record);
+            }
+        }
+    }
+
+    /// <summary>The conflict strategy.</summary>
+    public ConflictStrategy Strategy { get; }
+
+    /// <summary>The most unconfirmed changes kept.</summary>
+    public int MaxPending { get; }
+
+    /// <summary>The local version (0 before the first update).</summary>
+    public long LocalVersion
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ledger.LocalVersion;
+            }
+        }
+    }
+
+    /// <summary>The highest version known to be in the cloud: applied from it, or confirmed by it.</summary>
+    public long RemoteVersion
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ledger.RemoteVersion;
+            }
+        }
+    }
+
+    /// <summary>How many local changes await confirmation.</summary>
+    public int PendingCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ledger.Pending.Count;
+            }
+        }
+    }
+
+    /// <summary>True when nothing is pending and the cloud has the local version.</summary>
+    public bool IsSynced
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return IsSyncedUnlocked();
+            }
+        }
+    }
+
+    /// <summary>Makes a new local version: the full <paramref name="data"/>, or its top-level keys merged over the current state when <paramref name="isDelta"/>.</summary>
+    /// <returns>The new local state.</returns>
+    public SyncState UpdateLocal(JsonObject data, bool isDelta = false)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        long sequence;
+        SyncState state;
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var version = _ledger.LocalVersion + 1;
+            var change = data.DeepClone().AsObject();
+            JsonObject merged;
+            if (isDelta && _ledger.Local is { } current)
+            {
+                merged = current.Data.DeepClone().AsObject();
+                foreach (var (key, value) in change)
+                {
+                    merged[key] = value?.DeepClone();
+                }
+            }
+            else
+            {
+                merged = change.DeepClone().AsObject();
+            }
+
+            state = new SyncState(version, merged, StateChecksum.Compute(merged), now);
+            var pending = new PendingChange(isDelta ? PendingChange.DeltaType : PendingChange.FullType, version, change, now, isDelta);
+            var dropped = Math.Max(0, _ledger.Pending.Count + 1 - MaxPending);
+            sequence = Commit(new SyncRecord(SyncRecordKind.LocalUpdate, now, version, state, pending, dropped));
+        }
+
+        WaitDurable(sequence);
+        return state;
+    }
+
+    /// <summary>
+    /// Applies a remote state when its checksum verifies, its version is newer than the local one, and the conflict
+    /// strategy allows it (a conflict exists only while local changes are unconfirmed).
+    /// </summary>
+    /// <returns>True when applied; the history says why when not.</returns>
+    public bool ApplyRemote(SyncState remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        long sequence;
+        bool applied;
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            var refusal = Refusal(remote);
+            applied = refusal is null;
+            var record = applied
+                ? new SyncRecord(SyncRecordKind.RemoteApplied, now, remote.Version,
+                    remote with { Data = remote.Data.DeepClone().AsObject(), UpdatedAt = remote.UpdatedAt.ToUniversalTime() })
+                : new SyncRecord(SyncRecordKind.RemoteRejected, now, remote.Version, Detail: refusal!);
+            sequence = Commit(record);
+        }
+
+        WaitDurable(sequence);
+        return applied;
+    }
+
+    /// <summary>A copy of the unconfirmed changes, oldest first.</summary>
+    public IReadOnlyList<PendingChange> GetPendingChanges()
+    {
+        lock (_lock)
+        {
+            return _ledger.Pending.ToArray();
+        }
+    }
+
+    /// <summary>Removes pending changes with versions up to <paramref name="upToVersion"/>: the cloud has them.</summary>
+    /// <returns>How many were removed.</returns>
+    public int ConfirmSync(long upToVersion)
+    {
+        long sequence;
+        int removed;
+        lock (_lock)
+        {
+            removed = _ledger.CountConfirmable(upToVersion);
+            var advancesRemote = Math.Min(upToVersion, _ledger.LocalVersion) > _ledger.RemoteVersion;
+            if (removed == 0 && !advancesRemote)
+            {
+                return 0;
+            }
+
+            sequence = Commit(new SyncRecord(SyncRecordKind.Confirmed, _time.GetUtcNow(), upToVersion));
+        }
+
+        WaitDurable(sequence);
+        return removed;
+    }
+
+    /// <summary>The current local state, or null before the first update.</summary>
+    public SyncState? GetLocalState()
+    {
+        lock (_lock)
+        {
+            return _ledger.Local;
+        }
+    }
+
+    /// <summary>The newest <paramref name="limit"/> history events, oldest first.</summary>
+    public IReadOnlyList<SyncEvent> SyncHistory(int limit = 20)
+    {
+        lock (_lock)
+        {
+            return _ledger.History(limit);
+        }
+    }
+
+    /// <summary>Versions, pending count and lifetime counters in one consistent read.</summary>
+    public SyncSummary Summary()
+    {
+        lock (_lock)
+        {
+            var c = _ledger.Counters;
+            return new SyncSummary(
+                _ledger.LocalVersion,
+                _ledger.RemoteVersion,
+                _ledger.Pending.Count,
+                IsSyncedUnlocked(),
+                Strategy,
+                c.LocalUpdates,
+                c.RemoteApplied,
+                c.RemoteRejected,
+                c.ConfirmedChanges,
+                c.DroppedChanges);
+        }
+    }
+
+    /// <summary>Everything held, as one consistent snapshot.</summary>
+    public SyncSnapshot Snapshot()
+    {
+        lock (_lock)
+        {
+            return _ledger.ToSnapshot();
+        }
+    }
+
+    private bool IsSyncedUnlocked() => _ledger.Pending.Count == 0 && _ledger.RemoteVersion >= _ledger.LocalVersion;
+
+    private string? Refusal(SyncState remote)
+    {
+        if (remote.Data is null || !remote.Verify())
+        {
+            return $"checksum mismatch for version {remote.Version}";
+        }
+
+        if (_ledger.Local is not { } local)
+        {
+            return null;
+        }
+
+        if (remote.Version <= local.Version)
+        {
+            return $"version {remote.Version} is not newer than local version {local.Version}";
+        }
+
+        if (_ledger.Pending.Count == 0)
+        {
+            return null;
+        }
+
+        return Strategy switch
+        {
+            ConflictStrategy.RemoteWins => null,
+            ConflictStrategy.LocalWins => $"local has {_ledger.Pending.Count} unconfirmed changes (LocalWins)",
+            ConflictStrategy.LatestWins when remote.UpdatedAt > local.UpdatedAt => null,
+            _ => $"remote updatedAt {remote.UpdatedAt:O} is not later than local {local.UpdatedAt:O} (LatestWins)",
+        };
+    }
+
+    /// <summary>Writes the record to the store (if any), then applies it: a failed write leaves memory untouched.</summary>
+    private long Commit(SyncRecord record)
+    {
+        var sequence = _store?.Append(record) ?? 0;
+        _ledger.Apply(record);
+        if (_store is { WantsSnapshot: true })
+        {
+            _store.WriteSnapshot(_ledger.ToSnapshot());
+        }
+
+        return sequence;
+    }
+
+    private void WaitDurable(long sequence) => _store?.WaitDurable(sequence);
+}
