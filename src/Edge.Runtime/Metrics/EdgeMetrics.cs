@@ -68,6 +68,20 @@ public sealed class EdgeMetrics
     /// <summary>Lifetime failures of one function.</summary>
     public long FunctionErrorCount(string functionId) => Find(functionId, null)?.Errors ?? 0;
 
+    /// <summary>Upper bounds (ms) of the latency histogram buckets; a last, unbounded bucket follows them.</summary>
+    public static ReadOnlySpan<double> HistogramBoundsMs => [0.1, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000];
+
+    /// <summary>
+    /// Copies the lifetime (non-cumulative) bucket counts of one function's latency histogram, or of all functions when
+    /// <paramref name="functionId"/> is null, into <paramref name="counts"/> (length <see cref="HistogramBoundsMs"/> + 1).
+    /// </summary>
+    public void CopyHistogram(string? functionId, Span<long> counts)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(counts.Length, HistogramBoundsMs.Length + 1, nameof(counts));
+        counts.Clear();
+        Find(functionId, null)?.CopyBuckets(counts);
+    }
+
     /// <summary>The function ids seen so far.</summary>
     public ICollection<string> FunctionIds => _byFunction.Keys;
 
@@ -169,6 +183,7 @@ public sealed class EdgeMetrics
         private long _count;
         private long _errors;
         private long _latencySumBits;
+        private readonly long[] _buckets = new long[HistogramBoundsMs.Length + 1];
 
         public long Count => Interlocked.Read(ref _count);
 
@@ -176,9 +191,25 @@ public sealed class EdgeMetrics
 
         public double LatencySumMs => BitConverter.Int64BitsToDouble(Interlocked.Read(ref _latencySumBits));
 
+        public void CopyBuckets(Span<long> counts)
+        {
+            for (var i = 0; i < _buckets.Length; i++)
+            {
+                counts[i] = Interlocked.Read(ref _buckets[i]);
+            }
+        }
+
         public void Add(double durationMs, bool success)
         {
             Interlocked.Increment(ref _count);
+            var bounds = HistogramBoundsMs;
+            var bucket = 0;
+            while (bucket < bounds.Length && durationMs > bounds[bucket])
+            {
+                bucket++;
+            }
+
+            Interlocked.Increment(ref _buckets[bucket]);
             if (!success)
             {
                 Interlocked.Increment(ref _errors);
