@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using Edge.Runtime;
+
+namespace Edge.Benchmarks.Dispatch;
+
+/// <summary>One invocation of a two-int function through every path a caller could take.</summary>
+[MemoryDiagnoser]
+public class DispatchBenchmarks
+{
+    private const string TypedId = "add";
+    private const string TokenId = "add-ct";
+    private const string JsonId = "add-json";
+
+    private readonly ArrayBufferWriter<byte> _jsonResult = new(64);
+    private readonly ReadOnlyMemory<byte> _jsonArguments = """{"a": 20, "b": 22}"""u8.ToArray();
+    private EdgeRuntime _runtime = null!;
+    private Func<int, int, int> _delegate = null!;
+    private MethodInfo _method = null!;
+    private int _a = 20;
+    private int _b = 22;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _runtime = new EdgeRuntime(new EdgeNode("bench-node", "Bench node"));
+        _runtime.Deploy(new EdgeFunction(TypedId, "Add", new Func<int, int, int>(Add)));
+        _runtime.Deploy(new EdgeFunction(TokenId, "Add with token", new Func<int, int, CancellationToken, int>(AddWithToken)));
+        _runtime.Deploy(new EdgeFunction(JsonId, "Add (JSON)", new Func<int, int, int>(Add)) { JsonHandler = AddJson });
+        _delegate = Add;
+        _method = typeof(DispatchBenchmarks).GetMethod(nameof(Add), BindingFlags.Public | BindingFlags.Static)!;
+
+        // Fail fast (and fail the CI smoke run) if a path does not compute what the baseline computes.
+        var expected = Add(_a, _b);
+        if (Invoke_Typed() != expected || InvokeAsync_Token().AsTask().GetAwaiter().GetResult() != expected
+            || MethodInfo_Reflection() != expected || Delegate_Call() != expected)
+        {
+            throw new InvalidOperationException("Dispatch paths disagree with the direct call.");
+        }
+
+        InvokeJson_Handwritten().AsTask().GetAwaiter().GetResult();
+        if (!_jsonResult.WrittenSpan.SequenceEqual("42"u8))
+        {
+            throw new InvalidOperationException("JSON dispatch returned the wrong result.");
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int Add(int a, int b) => a + b;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static int AddWithToken(int a, int b, CancellationToken ct) => a + b;
+
+    [Benchmark(Baseline = true)]
+    public int Direct_Baseline() => Add(_a, _b);
+
+    /// <summary>The direct call plus two clock reads: the floor for any path that measures its own duration.</summary>
+    [Benchmark]
+    public long Direct_TwoTimestamps()
+    {
+        var start = Stopwatch.GetTimestamp();
+        var result = Add(_a, _b);
+        return result + Stopwatch.GetTimestamp() - start;
+    }
+
+    [Benchmark]
+    public int Delegate_Call() => _delegate(_a, _b);
+
+    [Benchmark]
+    public int Invoke_Typed() => _runtime.Invoke<int, int, int>(TypedId, _a, _b);
+
+    [Benchmark]
+    public ValueTask<int> InvokeAsync_Token() => _runtime.InvokeAsync<int, int, int>(TokenId, _a, _b);
+
+    [Benchmark]
+    public ValueTask InvokeJson_Handwritten()
+    {
+        _jsonResult.ResetWrittenCount();
+        return _runtime.InvokeJsonAsync(JsonId, _jsonArguments, _jsonResult);
+    }
+
+    [Benchmark]
+    public int MethodInfo_Reflection() => (int)_method.Invoke(null, [_a, _b])!;
+
+    /// <summary>What the generator emits for a function: bind by parameter name, call directly, write the result.</summary>
+    private static ValueTask AddJson(ReadOnlyMemory<byte> utf8Arguments, IBufferWriter<byte> utf8Result, CancellationToken ct)
+    {
+        var reader = new Utf8JsonReader(utf8Arguments.Span);
+        int a = 0, b = 0;
+        bool hasA = false, hasB = false;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new EdgeBindingException(JsonId, null, "arguments must be a JSON object");
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("a"u8))
+            {
+                reader.Read();
+                a = reader.GetInt32();
+                hasA = true;
+            }
+            else if (reader.ValueTextEquals("b"u8))
+            {
+                reader.Read();
+                b = reader.GetInt32();
+                hasB = true;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (!hasA || !hasB)
+        {
+            throw new EdgeBindingException(JsonId, hasA ? "b" : "a", "missing");
+        }
+
+        var span = utf8Result.GetSpan(11);
+        Add(a, b).TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        utf8Result.Advance(written);
+        return ValueTask.CompletedTask;
+    }
+}
