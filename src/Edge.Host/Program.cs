@@ -1,6 +1,4 @@
-namespace Edge.Host;
+using Edge.Host;
+using Edge.Host.Functions;
 
-internal static class Program
-{
-    public static int Main(string[] args) => args.Length >= 0 ? 0 : 1;
-}
+return await EdgeHost.RunAsync(args, EdgeFunctionTable.Descriptors, EdgeFunctionTable.DeployAll);

@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Text;
+using Edge.Host.Cli;
+using Edge.Host.Functions;
+using Edge.Host.Http;
+using Edge.Host.Node;
+using Edge.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Edge.Host;
+
+/// <summary>
+/// The one entry point of the host. A project with its own <c>[EdgeFunction]</c>s gets the same CLI, HTTP API,
+/// durable state and fleet sync in its own binary with
+/// <c>return await EdgeHost.RunAsync(args, EdgeFunctionTable.Descriptors, EdgeFunctionTable.DeployAll);</c>
+/// </summary>
+public static class EdgeHost
+{
+    /// <summary>The version printed by <c>edge-host version</c>.</summary>
+    public const string Version = "0.1.0";
+
+    /// <summary>Runs the command line: <c>serve</c>, <c>invoke</c>, <c>functions</c>, <c>version</c>.</summary>
+    /// <returns>The process exit code: 0 success, 1 failure, 2 bad usage or configuration.</returns>
+    public static async Task<int> RunAsync(string[] args, IReadOnlyList<EdgeFunctionDescriptor> descriptors, Action<EdgeRuntime> deployAll)
+    {
+        CommandLine command;
+        HostSettings settings;
+        try
+        {
+            command = CommandLine.Parse(args);
+            if (command.Help)
+            {
+                Console.Out.Write(CommandLine.HelpText(command.Command));
+                return 0;
+            }
+
+            if (command.Command == "version")
+            {
+                Console.Out.WriteLine($"edge-host {Version}");
+                return 0;
+            }
+
+            settings = HostSettings.Load(command.Flags, Environment.GetEnvironmentVariable);
+        }
+        catch (SettingsException e)
+        {
+            await Console.Error.WriteLineAsync("edge-host: " + e.Message);
+            return 2;
+        }
+
+        var catalog = new FunctionCatalog(descriptors, deployAll);
+        return command.Command switch
+        {
+            "functions" => ListFunctions(catalog),
+            "invoke" => await InvokeAsync(command, catalog, settings),
+            _ => await ServeAsync(settings, catalog),
+        };
+    }
+
+    /// <summary>Builds the node's web application (used by <c>serve</c> and by in-process tests).</summary>
+    public static WebApplication BuildApp(HostSettings settings, FunctionCatalog catalog, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseUrls(settings.SplitUrls());
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = settings.MaxBodyBytes;
+        });
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = catalog.LongestTimeout + TimeSpan.FromSeconds(5));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+
+        var node = new LocalNode(settings, catalog, timeProvider);
+        builder.Services.AddSingleton(node);
+
+        var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(node.Dispose);
+        app.MapEdgeApi(node);
+        return app;
+    }
+
+    private static async Task<int> ServeAsync(HostSettings settings, FunctionCatalog catalog)
+    {
+        WebApplication app;
+        try
+        {
+            app = BuildApp(settings, catalog);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            await Console.Error.WriteLineAsync($"edge-host: cannot open the data directory '{settings.DataDir}': {e.Message}");
+            return 1;
+        }
+
+        await using (app)
+        {
+            var node = app.Services.GetRequiredService<LocalNode>();
+            var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("edge-host");
+            app.Lifetime.ApplicationStarted.Register(() => log.LogInformation(
+                "node {NodeId} serving {Count} functions on {Urls}; state v{Version} ({Pending} pending) in {DataDir}",
+                node.Node.Id, node.Runtime.FunctionCount, settings.Urls, node.Synchronizer.LocalVersion, node.Synchronizer.PendingCount, Path.GetFullPath(settings.DataDir)));
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (IOException e)
+            {
+                await Console.Error.WriteLineAsync($"edge-host: cannot listen on '{settings.Urls}': {e.Message}");
+                return 1;
+            }
+
+            log.LogInformation("node {NodeId} stopped cleanly", node.Node.Id);
+        }
+
+        return 0;
+    }
+
+    private static int ListFunctions(FunctionCatalog catalog)
+    {
+        var rows = catalog.Descriptors
+            .OrderBy(d => d.Id, StringComparer.Ordinal)
+            .Select(d => (d.Id, d.Name, Memory: $"{d.MemoryMb} MB", Timeout: $"{d.TimeoutSeconds} s", Caps: string.Join(',', d.RequiredCapabilities)))
+            .ToList();
+        var header = (Id: "ID", Name: "NAME", Memory: "MEMORY", Timeout: "TIMEOUT", Caps: "CAPABILITIES");
+        int idW = Math.Max(header.Id.Length, rows.Select(r => r.Id.Length).DefaultIfEmpty(0).Max()),
+            nameW = Math.Max(header.Name.Length, rows.Select(r => r.Name.Length).DefaultIfEmpty(0).Max()),
+            memW = Math.Max(header.Memory.Length, rows.Select(r => r.Memory.Length).DefaultIfEmpty(0).Max()),
+            toW = Math.Max(header.Timeout.Length, rows.Select(r => r.Timeout.Length).DefaultIfEmpty(0).Max());
+        var text = new StringBuilder();
+        foreach (var r in rows.Prepend(header))
+        {
+            text.Append(r.Id.PadRight(idW)).Append("  ").Append(r.Name.PadRight(nameW)).Append("  ")
+                .Append(r.Memory.PadLeft(memW)).Append("  ").Append(r.Timeout.PadLeft(toW)).Append("  ").Append(r.Caps).AppendLine();
+        }
+
+        Console.Out.Write(text.ToString());
+        return 0;
+    }
+
+    private static async Task<int> InvokeAsync(CommandLine command, FunctionCatalog catalog, HostSettings settings)
+    {
+        if (command.Arguments.Count != 1)
+        {
+            await Console.Error.WriteLineAsync("edge-host: invoke needs exactly one function id; run 'edge-host invoke --help'");
+            return 2;
+        }
+
+        var runtime = new EdgeRuntime(new EdgeNode(settings.NodeId, settings.NodeName ?? settings.NodeId));
+        catalog.DeployAll(runtime);
+        var arguments = Encoding.UTF8.GetBytes(command.Flags.GetValueOrDefault("json") ?? "{}");
+        var body = new Http.RequestBody(settings.MaxBodyBytes, settings.MaxJsonDepth);
+        if (body.Validate(arguments) is { } problem)
+        {
+            await Console.Error.WriteLineAsync("edge-host: " + problem);
+            return 2;
+        }
+
+        var result = new ArrayBufferWriter<byte>();
+        try
+        {
+            await runtime.InvokeJsonAsync(command.Arguments[0], arguments, result);
+        }
+        catch (Exception e) when (e is ArgumentException or TimeoutException or EdgeExecutionException or System.Text.Json.JsonException)
+        {
+            await Console.Error.WriteLineAsync("edge-host: " + e.Message);
+            return 1;
+        }
+
+        using var stdout = Console.OpenStandardOutput();
+        stdout.Write(result.WrittenSpan);
+        stdout.Write("\n"u8);
+        return 0;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Edge.Runtime;
+
+namespace Edge.Host.Http;
+
+/// <summary>A function as <c>GET /v1/functions</c> lists it.</summary>
+public sealed record FunctionInfo(string Id, string Name, int MemoryMb, int TimeoutSeconds, IReadOnlyList<string> RequiredCapabilities);
+
+/// <summary><c>POST /v1/state/confirm</c> body.</summary>
+public sealed record ConfirmRequest(long? UpToVersion);
+
+/// <summary><c>POST /v1/state/confirm</c> reply.</summary>
+public sealed record ConfirmResponse(int Removed);
+
+/// <summary><c>POST /v1/state/remote</c> reply; <c>reason</c> says why a state was refused.</summary>
+public sealed record ApplyRemoteResponse(bool Applied, string? Reason);
+
+/// <summary>A node on the wire.</summary>
+public sealed record NodeInfo(
+    string Id,
+    string Name,
+    string Location,
+    string Status,
+    IReadOnlyList<string> Capabilities,
+    JsonObject Metadata,
+    DateTimeOffset LastHeartbeat,
+    bool Draining)
+{
+    public static NodeInfo From(EdgeNode node, bool draining) => new(
+        node.Id,
+        node.Name,
+        node.Location,
+        NodeStatusNames.ToWire(node.Status),
+        [.. node.Capabilities],
+        node.Metadata,
+        node.LastHeartbeat,
+        draining);
+}
+
+/// <summary><c>POST /v1/cluster/nodes</c> body.</summary>
+public sealed record RegisterNodeRequest(string? Id, string? Name, string? Location, IReadOnlyList<string>? Capabilities, JsonObject? Metadata, string? Status);
+
+/// <summary><c>POST /v1/cluster/nodes/{id}/heartbeat</c> body (optional).</summary>
+public sealed record HeartbeatRequest(string? Status);
+
+/// <summary><c>GET /healthz</c> and <c>/readyz</c> reply.</summary>
+public sealed record HealthResponse(string Status, string NodeId, int Functions, long LocalVersion, int Pending, string? Problem);
+
+/// <summary><c>GET /v1/metrics</c> reply.</summary>
+public sealed record MetricsResponse(
+    string NodeId,
+    MetricsSummary Invocations,
+    IReadOnlyList<FunctionMetrics> Functions,
+    SyncSummary Sync,
+    ClusterHealth Cluster,
+    long RunawayInvocations,
+    int InFlight,
+    int ColdStarts);
+
+/// <summary>One function's figures in <see cref="MetricsResponse"/>.</summary>
+public sealed record FunctionMetrics(string Id, long Invocations, long Errors, double SuccessRate, double AvgLatencyMs, double P50Ms, double P95Ms, double P99Ms);
+
+/// <summary>RFC 9457 problem details.</summary>
+public sealed record ProblemBody(string Type, string Title, int Status, string Detail, string? Instance);
+
+/// <summary>The host's wire names of <see cref="EdgeNodeStatus"/>: lowercase.</summary>
+public static class NodeStatusNames
+{
+    public static string ToWire(EdgeNodeStatus status) => status switch
+    {
+        EdgeNodeStatus.Online => "online",
+        EdgeNodeStatus.Offline => "offline",
+        EdgeNodeStatus.Degraded => "degraded",
+        EdgeNodeStatus.Syncing => "syncing",
+        EdgeNodeStatus.Maintenance => "maintenance",
+        _ => status.ToString().ToLowerInvariant(),
+    };
+
+    public static bool TryParse(string? text, out EdgeNodeStatus status) =>
+        Enum.TryParse(text, ignoreCase: true, out status) && Enum.IsDefined(status) && !int.TryParse(text, out _);
+}
+
+/// <summary>Source-generated JSON for everything the HTTP API reads and writes: no reflection.</summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(SyncState))]
+[JsonSerializable(typeof(PendingChange[]))]
+[JsonSerializable(typeof(FunctionInfo[]))]
+[JsonSerializable(typeof(ConfirmRequest))]
+[JsonSerializable(typeof(ConfirmResponse))]
+[JsonSerializable(typeof(ApplyRemoteResponse))]
+[JsonSerializable(typeof(NodeInfo))]
+[JsonSerializable(typeof(NodeInfo[]))]
+[JsonSerializable(typeof(RegisterNodeRequest))]
+[JsonSerializable(typeof(HeartbeatRequest))]
+[JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(MetricsResponse))]
+[JsonSerializable(typeof(ProblemBody))]
+[JsonSerializable(typeof(SyncEvent[]))]
+public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,348 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Edge.Host.Node;
+using Edge.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Edge.Host.Http;
+
+/// <summary>The node's HTTP API (routes fixed by DESIGN.md §6). Every handler is a plain RequestDelegate: no binding reflection.</summary>
+public static class EdgeApi
+{
+    /// <summary>Adds the bearer-token check (when a token is configured) and maps every route.</summary>
+    public static void MapEdgeApi(this WebApplication app, LocalNode node)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(node);
+        var body = new RequestBody(node.Settings.MaxBodyBytes, node.Settings.MaxJsonDepth);
+        if (node.Settings.Token is { } token)
+        {
+            app.Use(RequireToken(token));
+        }
+
+        app.MapGet("/healthz", context => Health(context, node, ready: false));
+        app.MapGet("/readyz", context => Health(context, node, ready: true));
+        app.MapGet("/metrics", context => Prometheus(context, node));
+
+        var v1 = app.MapGroup("/v1");
+        v1.MapGet("/functions", context => ListFunctions(context, node));
+        v1.MapPost("/functions/{id}/invoke", context => Invoke(context, node, body));
+
+        v1.MapGet("/state", context => GetState(context, node));
+        v1.MapPut("/state", context => UpdateState(context, node, body, isDelta: false));
+        v1.MapPatch("/state", context => UpdateState(context, node, body, isDelta: true));
+        v1.MapGet("/state/pending", context => Json(context, node.Synchronizer.GetPendingChanges().ToArray(), ApiJsonContext.Default.PendingChangeArray));
+        v1.MapGet("/state/history", context => History(context, node));
+        v1.MapPost("/state/confirm", context => Confirm(context, node, body));
+        v1.MapPost("/state/remote", context => ApplyRemote(context, node, body));
+
+        v1.MapGet("/cluster/nodes", context => ListNodes(context, node));
+        v1.MapPost("/cluster/nodes", context => RegisterNode(context, node, body));
+        v1.MapGet("/cluster/nodes/{id}", context => GetNode(context, node));
+        v1.MapPost("/cluster/nodes/{id}/heartbeat", context => Heartbeat(context, node, body));
+        v1.MapDelete("/cluster/nodes/{id}", context => DeregisterNode(context, node));
+
+        v1.MapGet("/metrics", context => MetricsJson(context, node));
+    }
+
+    private static Func<HttpContext, RequestDelegate, Task> RequireToken(string token)
+    {
+        var expected = Encoding.UTF8.GetBytes("Bearer " + token);
+        return (context, next) =>
+        {
+            if (!context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+            {
+                return next(context);
+            }
+
+            var presented = Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
+            if (CryptographicOperations.FixedTimeEquals(presented, expected))
+            {
+                return next(context);
+            }
+
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return Problems.Write(context, StatusCodes.Status401Unauthorized, "Unauthorized", "This node requires 'Authorization: Bearer <token>' on /v1.");
+        };
+    }
+
+    private static Task Json<T>(HttpContext context, T value, JsonTypeInfo<T> type, int status = StatusCodes.Status200OK)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(context.Response.Body, value, type, context.RequestAborted);
+    }
+
+    private static string RouteId(HttpContext context) => (string)context.Request.RouteValues["id"]!;
+
+    private static Task Health(HttpContext context, LocalNode node, bool ready)
+    {
+        string? problem = null;
+        if (ready && node.Runtime.FunctionCount == 0)
+        {
+            problem = "no functions deployed";
+        }
+
+        var summary = node.Synchronizer.Summary();
+        var status = problem is null ? "ok" : "unavailable";
+        return Json(
+            context,
+            new HealthResponse(status, node.Node.Id, node.Runtime.FunctionCount, summary.LocalVersion, summary.PendingCount, problem),
+            ApiJsonContext.Default.HealthResponse,
+            problem is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private static Task ListFunctions(HttpContext context, LocalNode node)
+    {
+        var functions = node.Runtime.ListFunctions()
+            .Select(f => new FunctionInfo(f.Id, f.Name, f.MemoryMb, f.TimeoutSeconds, f.RequiredCapabilities))
+            .ToArray();
+        return Json(context, functions, ApiJsonContext.Default.FunctionInfoArray);
+    }
+
+    private static async Task Invoke(HttpContext context, LocalNode node, RequestBody body)
+    {
+        var id = RouteId(context);
+        if (node.Runtime.GetFunction(id) is null)
+        {
+            await Problems.NotFound(context, $"Function not found: {id}");
+            return;
+        }
+
+        if (await body.ReadAsync(context) is not { } arguments)
+        {
+            return;
+        }
+
+        if (arguments.IsEmpty)
+        {
+            arguments = "{}"u8.ToArray();
+        }
+        else if (body.Validate(arguments.Span) is { } problem)
+        {
+            await Problems.BadRequest(context, problem);
+            return;
+        }
+
+        var result = new ArrayBufferWriter<byte>();
+        try
+        {
+            await node.Runtime.InvokeJsonAsync(id, arguments, result, context.RequestAborted);
+        }
+        catch (Exception error) when (error is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            await Problems.ForInvocation(context, error);
+            return;
+        }
+
+        if (result.WrittenCount == 0)
+        {
+            context.Response.StatusCode = StatusCodes.Status204NoContent;
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.ContentLength = result.WrittenCount;
+        await context.Response.Body.WriteAsync(result.WrittenMemory, context.RequestAborted);
+    }
+
+    private static Task GetState(HttpContext context, LocalNode node)
+    {
+        var state = node.Synchronizer.GetLocalState() ?? SyncState.FromData([], 0, node.StartedAt);
+        return Json(context, state, ApiJsonContext.Default.SyncState);
+    }
+
+    private static async Task UpdateState(HttpContext context, LocalNode node, RequestBody body, bool isDelta)
+    {
+        if (await body.ReadObjectAsync(context) is not { } data)
+        {
+            return;
+        }
+
+        var state = node.Synchronizer.UpdateLocal(data, isDelta);
+        node.NotifyLocalStateChanged();
+        await Json(context, state, ApiJsonContext.Default.SyncState);
+    }
+
+    private static Task History(HttpContext context, LocalNode node)
+    {
+        var limit = int.TryParse(context.Request.Query["limit"], out var n) && n > 0 ? n : 20;
+        return Json(context, node.Synchronizer.SyncHistory(limit).ToArray(), ApiJsonContext.Default.SyncEventArray);
+    }
+
+    private static async Task Confirm(HttpContext context, LocalNode node, RequestBody body)
+    {
+        if (await body.ReadAsync(context, ApiJsonContext.Default.ConfirmRequest) is not { } request)
+        {
+            return;
+        }
+
+        if (request.UpToVersion is not { } upTo || upTo < 0)
+        {
+            await Problems.BadRequest(context, "'upToVersion' must be a non-negative integer.");
+            return;
+        }
+
+        await Json(context, new ConfirmResponse(node.Synchronizer.ConfirmSync(upTo)), ApiJsonContext.Default.ConfirmResponse);
+    }
+
+    private static async Task ApplyRemote(HttpContext context, LocalNode node, RequestBody body)
+    {
+        if (await body.ReadAsync(context, ApiJsonContext.Default.SyncState) is not { } remote)
+        {
+            return;
+        }
+
+        if (remote.Data is null || string.IsNullOrEmpty(remote.Checksum))
+        {
+            await Problems.BadRequest(context, "A SyncState needs 'version', 'data' (an object), 'checksum' and 'updatedAt'.");
+            return;
+        }
+
+        var applied = node.Synchronizer.ApplyRemote(remote);
+        var reason = applied ? null : node.Synchronizer.SyncHistory(1) is [{ } last] ? last.Detail : null;
+        await Json(context, new ApplyRemoteResponse(applied, reason), ApiJsonContext.Default.ApplyRemoteResponse);
+    }
+
+    private static async Task ListNodes(HttpContext context, LocalNode node)
+    {
+        EdgeNodeStatus? filter = null;
+        if (context.Request.Query["status"] is { Count: > 0 } text)
+        {
+            if (!NodeStatusNames.TryParse(text, out var status))
+            {
+                await Problems.BadRequest(context, $"Unknown status '{text}': use online, offline, degraded, syncing or maintenance.");
+                return;
+            }
+
+            filter = status;
+        }
+
+        var nodes = node.Cluster.ListNodes(filter).Select(n => NodeInfo.From(n, node.Cluster.IsDraining(n.Id))).ToArray();
+        await Json(context, nodes, ApiJsonContext.Default.NodeInfoArray);
+    }
+
+    private static Task GetNode(HttpContext context, LocalNode node)
+    {
+        var id = RouteId(context);
+        return node.Cluster.GetNode(id) is { } found
+            ? Json(context, NodeInfo.From(found, node.Cluster.IsDraining(id)), ApiJsonContext.Default.NodeInfo)
+            : Problems.NotFound(context, $"Node not found: {id}");
+    }
+
+    private static async Task RegisterNode(HttpContext context, LocalNode node, RequestBody body)
+    {
+        if (await body.ReadAsync(context, ApiJsonContext.Default.RegisterNodeRequest) is not { } request)
+        {
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Id))
+        {
+            await Problems.BadRequest(context, "'id' is required.");
+            return;
+        }
+
+        var status = EdgeNodeStatus.Online;
+        if (request.Status is not null && !NodeStatusNames.TryParse(request.Status, out status))
+        {
+            await Problems.BadRequest(context, $"Unknown status '{request.Status}'.");
+            return;
+        }
+
+        var registered = new EdgeNode(request.Id, request.Name ?? request.Id)
+        {
+            Location = request.Location ?? "",
+            Capabilities = [.. request.Capabilities ?? []],
+            Metadata = request.Metadata ?? [],
+            Status = status,
+        };
+        node.Cluster.RegisterNode(registered);
+        context.Response.Headers.Location = $"/v1/cluster/nodes/{Uri.EscapeDataString(registered.Id)}";
+        await Json(context, NodeInfo.From(registered, draining: false), ApiJsonContext.Default.NodeInfo, StatusCodes.Status201Created);
+    }
+
+    private static async Task Heartbeat(HttpContext context, LocalNode node, RequestBody body)
+    {
+        var id = RouteId(context);
+        if (await body.ReadAsync(context) is not { } raw)
+        {
+            return;
+        }
+
+        EdgeNodeStatus? status = null;
+        if (!raw.IsEmpty)
+        {
+            if (await body.DeserializeAsync(context, raw, ApiJsonContext.Default.HeartbeatRequest) is not { } request)
+            {
+                return;
+            }
+
+            if (request.Status is not null)
+            {
+                if (!NodeStatusNames.TryParse(request.Status, out var parsed))
+                {
+                    await Problems.BadRequest(context, $"Unknown status '{request.Status}'.");
+                    return;
+                }
+
+                status = parsed;
+            }
+        }
+
+        try
+        {
+            node.Cluster.Heartbeat(id, status);
+        }
+        catch (KeyNotFoundException e)
+        {
+            await Problems.NotFound(context, e.Message);
+            return;
+        }
+
+        await Json(context, NodeInfo.From(node.Cluster.GetNode(id)!, node.Cluster.IsDraining(id)), ApiJsonContext.Default.NodeInfo);
+    }
+
+    private static Task DeregisterNode(HttpContext context, LocalNode node)
+    {
+        var id = RouteId(context);
+        if (!node.Cluster.DeregisterNode(id))
+        {
+            return Problems.NotFound(context, $"Node not found: {id}");
+        }
+
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+        return Task.CompletedTask;
+    }
+
+    private static Task MetricsJson(HttpContext context, LocalNode node)
+    {
+        var metrics = node.Runtime.Metrics;
+        var functions = node.Runtime.ListFunctions().Select(f =>
+        {
+            var s = metrics.Summary(f.Id);
+            return new FunctionMetrics(f.Id, s.TotalInvocations, s.ErrorCount, s.SuccessRate, s.AvgLatencyMs, s.P50Ms, s.P95Ms, s.P99Ms);
+        }).ToArray();
+        var response = new MetricsResponse(
+            node.Node.Id,
+            metrics.Summary(),
+            functions,
+            node.Synchronizer.Summary(),
+            node.Cluster.Health(),
+            node.Runtime.RunawayCount,
+            node.Runtime.InFlight,
+            node.Runtime.ColdStartCount);
+        return Json(context, response, ApiJsonContext.Default.MetricsResponse);
+    }
+
+    private static async Task Prometheus(HttpContext context, LocalNode node)
+    {
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        await context.Response.WriteAsync(PrometheusText.Render(node), context.RequestAborted);
+    }
+}

@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+
+namespace Edge.Host.Http;
+
+/// <summary>Reads request bodies within the size and depth limits, turning violations into 413 and 400 replies.</summary>
+internal sealed class RequestBody(long maxBytes, int maxDepth)
+{
+    public long MaxBytes { get; } = maxBytes;
+
+    public int MaxDepth { get; } = maxDepth;
+
+    /// <summary>The whole body, or null after replying 413 (too large).</summary>
+    public async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength > MaxBytes)
+        {
+            await TooLarge(context);
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(context.Request.ContentLength ?? 4096, MaxBytes) + 1);
+        try
+        {
+            while (true)
+            {
+                var read = await context.Request.Body.ReadAsync(buffer.GetMemory(4096), context.RequestAborted);
+                if (read == 0)
+                {
+                    return buffer.WrittenMemory;
+                }
+
+                buffer.Advance(read);
+                if (buffer.WrittenCount > MaxBytes)
+                {
+                    await TooLarge(context);
+                    return null;
+                }
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await TooLarge(context);
+            return null;
+        }
+    }
+
+    /// <summary>Checks <paramref name="body"/> is well-formed JSON within the depth limit; null when it is, else the problem.</summary>
+    public string? Validate(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
+            while (reader.Read())
+            {
+            }
+
+            return reader.BytesConsumed == 0 ? "the body is empty" : null;
+        }
+        catch (JsonException e)
+        {
+            return "Malformed JSON: " + e.Message;
+        }
+    }
+
+    /// <summary>Parses a JSON object body, or replies 400 and returns null.</summary>
+    public async Task<JsonObject?> ReadObjectAsync(HttpContext context)
+    {
+        if (await ReadAsync(context) is not { } body)
+        {
+            return null;
+        }
+
+        if (Validate(body.Span) is { } problem)
+        {
+            await Problems.BadRequest(context, problem);
+            return null;
+        }
+
+        var node = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
+        if (node is JsonObject obj)
+        {
+            return obj;
+        }
+
+        await Problems.BadRequest(context, $"Expected a JSON object, got {node?.GetValueKind().ToString().ToLowerInvariant() ?? "null"}.");
+        return null;
+    }
+
+    /// <summary>Deserializes a body with a source-generated type, or replies 400/413 and returns null.</summary>
+    public async Task<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+        where T : class =>
+        await ReadAsync(context) is { } body ? await DeserializeAsync(context, body, type) : null;
+
+    /// <summary>Deserializes <paramref name="body"/>, or replies 400 and returns null.</summary>
+    public async Task<T?> DeserializeAsync<T>(HttpContext context, ReadOnlyMemory<byte> body, JsonTypeInfo<T> type)
+        where T : class
+    {
+        if (Validate(body.Span) is { } problem)
+        {
+            await Problems.BadRequest(context, problem);
+            return null;
+        }
+
+        try
+        {
+            if (JsonSerializer.Deserialize(body.Span, type) is { } value)
+            {
+                return value;
+            }
+        }
+        catch (JsonException e)
+        {
+            await Problems.BadRequest(context, $"Invalid {typeof(T).Name}: {e.Message}");
+            return null;
+        }
+
+        await Problems.BadRequest(context, $"Expected a JSON object for {typeof(T).Name}.");
+        return null;
+    }
+
+    private Task TooLarge(HttpContext context) =>
+        Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Body too large", $"The request body is larger than the limit of {MaxBytes} bytes.");
+}

@@ -1,0 +1,65 @@
+using Edge.Host.Cli;
+using Edge.Host.Functions;
+using Edge.Runtime;
+
+namespace Edge.Host.Node;
+
+/// <summary>This node's parts, wired once: identity, runtime, durable synchronizer, cluster registry, catalog.</summary>
+public sealed class LocalNode : IDisposable
+{
+    public LocalNode(HostSettings settings, FunctionCatalog catalog, TimeProvider? timeProvider = null)
+    {
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        Catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
+        Time = timeProvider ?? TimeProvider.System;
+        Node = new EdgeNode(settings.NodeId, settings.NodeName ?? settings.NodeId)
+        {
+            Location = settings.Location,
+            Capabilities = [.. settings.Capabilities],
+        };
+
+        Cluster = new EdgeCluster(Time);
+        Runtime = new EdgeRuntime(Node, Cluster.Metrics, Time);
+        catalog.DeployAll(Runtime);
+        Cluster.RegisterNode(Node);
+
+        Store = SyncStores.Open(settings);
+        try
+        {
+            Synchronizer = new EdgeSynchronizer(settings.ConflictStrategy, settings.MaxPending, Store, Time);
+        }
+        catch
+        {
+            Store?.Dispose();
+            throw;
+        }
+    }
+
+    public HostSettings Settings { get; }
+
+    public FunctionCatalog Catalog { get; }
+
+    public TimeProvider Time { get; }
+
+    public EdgeNode Node { get; }
+
+    public EdgeRuntime Runtime { get; }
+
+    public EdgeSynchronizer Synchronizer { get; }
+
+    public EdgeCluster Cluster { get; }
+
+    public ISyncStore? Store { get; }
+
+    /// <summary>Raised after every local state change, so fleet sync can push it at once.</summary>
+    public event Action? LocalStateChanged;
+
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>Parts that add lines to <c>/metrics</c>.</summary>
+    public IList<IMetricSource> MetricSources { get; } = [];
+
+    public void NotifyLocalStateChanged() => LocalStateChanged?.Invoke();
+
+    public void Dispose() => Store?.Dispose();
+}
