@@ -31,9 +31,19 @@ internal sealed class SyncLedger
         _pending.Clear();
         _pending.AddRange(snapshot.Pending);
         _counters = snapshot.Counters;
+        Array.Clear(_history);
+        _historyCount = 0;
+        if (snapshot.History is { } history)
+        {
+            // Only the newest HistoryCapacity events can be answered anyway.
+            for (var i = Math.Max(0, history.Count - HistoryCapacity); i < history.Count; i++)
+            {
+                AddHistory(history[i]);
+            }
+        }
     }
 
-    public SyncSnapshot ToSnapshot() => new(Local, RemoteVersion, _pending.ToArray(), _counters);
+    public SyncSnapshot ToSnapshot() => new(Local, RemoteVersion, _pending.ToArray(), _counters, History(HistoryCapacity));
 
     public void Apply(SyncRecord record)
     {

@@ -42,7 +42,14 @@ public sealed record SyncRecord(
 /// <param name="RemoteVersion">The highest version known to be in the cloud.</param>
 /// <param name="Pending">Unconfirmed changes, oldest first.</param>
 /// <param name="Counters">Lifetime counters.</param>
-public sealed record SyncSnapshot(SyncState? Local, long RemoteVersion, IReadOnlyList<PendingChange> Pending, SyncCounters Counters);
+/// <param name="History">The newest history events, oldest first (null: none), so a node restored from a snapshot
+/// answers <see cref="EdgeSynchronizer.SyncHistory"/> as the one that wrote it.</param>
+public sealed record SyncSnapshot(
+    SyncState? Local,
+    long RemoteVersion,
+    IReadOnlyList<PendingChange> Pending,
+    SyncCounters Counters,
+    IReadOnlyList<SyncEvent>? History = null);
 
 /// <summary>Lifetime counters of a synchronizer.</summary>
 public readonly record struct SyncCounters(long LocalUpdates, long RemoteApplied, long RemoteRejected, long ConfirmedChanges, long DroppedChanges);

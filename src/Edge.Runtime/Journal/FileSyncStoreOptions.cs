@@ -1,0 +1,36 @@
+namespace Edge.Runtime;
+
+/// <summary>When a <see cref="FileSyncStore"/> fsyncs its journal.</summary>
+public enum JournalDurability
+{
+    /// <summary>
+    /// Concurrent writers share fsyncs: the first writer to wait flushes everything appended so far, the others wait
+    /// for it. Each call still returns only once its record is on disk. If that fsync fails, the calls waiting on it
+    /// throw although their change is already applied in memory, and the store refuses further writes (restart to
+    /// recover from what is on disk).
+    /// </summary>
+    GroupCommit,
+
+    /// <summary>
+    /// Every record is fsynced on its own while the synchronizer holds its lock: writers are serialised on the disk,
+    /// but a failed fsync leaves memory exactly as before the call (the record is cut off again).
+    /// </summary>
+    PerWrite,
+}
+
+/// <summary>Settings of a <see cref="FileSyncStore"/>.</summary>
+/// <param name="Directory">The data directory; created if missing. Holds <c>edge.lock</c>, <c>snapshot.bin</c> and <c>journal-*.log</c>.</param>
+public sealed record FileSyncStoreOptions(string Directory)
+{
+    /// <summary>How writes are made durable; <see cref="JournalDurability.GroupCommit"/> by default.</summary>
+    public JournalDurability Durability { get; init; } = JournalDurability.GroupCommit;
+
+    /// <summary>Compacts the journal into a snapshot after this many records (0: never by count). Default 10,000.</summary>
+    public int SnapshotEveryRecords { get; init; } = 10_000;
+
+    /// <summary>Compacts the journal into a snapshot once it is this large (0: never by size). Default 16 MiB.</summary>
+    public long SnapshotEveryBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>Receives one line per notable event (torn tail cut, compaction failed, store faulted); null: none.</summary>
+    public Action<string>? Log { get; init; }
+}

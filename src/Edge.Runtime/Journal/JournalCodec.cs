@@ -1,0 +1,453 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Edge.Runtime;
+
+/// <summary>
+/// The payloads of journal frames and snapshot files: a compact little-endian binary form, written and read by hand
+/// (no reflection, AOT-safe). State data is embedded as UTF-8 JSON.
+/// </summary>
+/// <remarks>
+/// JSON data reads back identical, text and <see cref="StateChecksum"/> alike: values parsed from JSON keep their raw
+/// text, and CLR floating-point values (which JSON text cannot tell from integers: 1.0 is written "1", but is "1.0" in
+/// the canonical form) are listed after the text by pre-order position and restored as the same CLR values.
+/// </remarks>
+internal static class JournalCodec
+{
+    private const byte RecordFormat = 1;
+    private const byte SnapshotFormat = 1;
+    private const byte FloatDouble = 1;
+    private const byte FloatSingle = 2;
+    private const byte FloatDecimal = 3;
+
+    /// <summary>Starts every snapshot file; the rest of the file is one frame.</summary>
+    public static ReadOnlySpan<byte> SnapshotMagic => "EDGESNAP"u8;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { MaxDepth = 1000 };
+    private static readonly JsonDocumentOptions ReaderOptions = new() { MaxDepth = 1000 };
+    private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
+
+    public static void WriteRecord(FrameBuffer buffer, SyncRecord record)
+    {
+        var w = new Writer(buffer);
+        w.Byte(RecordFormat);
+        w.Byte((byte)record.Kind);
+        w.Int64(record.Version);
+        w.Time(record.Timestamp);
+        w.Int32(record.Dropped);
+        w.String(record.Detail);
+        w.Byte((byte)((record.State is null ? 0 : 1) | (record.Change is null ? 0 : 2)));
+        if (record.State is { } state)
+        {
+            w.State(state);
+        }
+
+        if (record.Change is { } change)
+        {
+            w.Change(change);
+        }
+    }
+
+    public static SyncRecord ReadRecord(ReadOnlySpan<byte> payload)
+    {
+        var r = new Reader(payload);
+        r.Format(RecordFormat);
+        var kind = (SyncRecordKind)r.Byte();
+        if (!Enum.IsDefined(kind))
+        {
+            throw new InvalidDataException($"unknown record kind {(byte)kind}");
+        }
+
+        var version = r.Int64();
+        var timestamp = r.Time();
+        var dropped = r.Int32();
+        var detail = r.String();
+        var flags = r.Byte();
+        var state = (flags & 1) != 0 ? r.State() : null;
+        var change = (flags & 2) != 0 ? r.Change() : null;
+        r.End();
+        return new SyncRecord(kind, timestamp, version, state, change, dropped, detail);
+    }
+
+    public static void WriteSnapshot(FrameBuffer buffer, SyncSnapshot snapshot, long generation)
+    {
+        var w = new Writer(buffer);
+        w.Byte(SnapshotFormat);
+        w.Int64(generation);
+        w.Byte(snapshot.Local is null ? (byte)0 : (byte)1);
+        if (snapshot.Local is { } local)
+        {
+            w.State(local);
+        }
+
+        w.Int64(snapshot.RemoteVersion);
+        w.Int32(snapshot.Pending.Count);
+        foreach (var change in snapshot.Pending)
+        {
+            w.Change(change);
+        }
+
+        var c = snapshot.Counters;
+        w.Int64(c.LocalUpdates);
+        w.Int64(c.RemoteApplied);
+        w.Int64(c.RemoteRejected);
+        w.Int64(c.ConfirmedChanges);
+        w.Int64(c.DroppedChanges);
+        var history = snapshot.History ?? [];
+        w.Int32(history.Count);
+        foreach (var e in history)
+        {
+            w.Time(e.Timestamp);
+            w.Byte((byte)e.Action);
+            w.Int64(e.Version);
+            w.String(e.Detail);
+        }
+    }
+
+    public static SyncSnapshot ReadSnapshot(ReadOnlySpan<byte> payload, out long generation)
+    {
+        var r = new Reader(payload);
+        r.Format(SnapshotFormat);
+        generation = r.Int64();
+        var local = r.Byte() != 0 ? r.State() : null;
+        var remoteVersion = r.Int64();
+        var pending = new PendingChange[r.Count()];
+        for (var i = 0; i < pending.Length; i++)
+        {
+            pending[i] = r.Change();
+        }
+
+        var counters = new SyncCounters(r.Int64(), r.Int64(), r.Int64(), r.Int64(), r.Int64());
+        var history = new SyncEvent[r.Count()];
+        for (var i = 0; i < history.Length; i++)
+        {
+            var timestamp = r.Time();
+            var action = (SyncAction)r.Byte();
+            if (!Enum.IsDefined(action))
+            {
+                throw new InvalidDataException($"unknown history action {(byte)action}");
+            }
+
+            history[i] = new SyncEvent(timestamp, action, r.Int64(), r.String());
+        }
+
+        r.End();
+        return new SyncSnapshot(local, remoteVersion, pending, counters, history);
+    }
+
+    private readonly ref struct Writer(FrameBuffer buffer)
+    {
+        private readonly FrameBuffer _buffer = buffer;
+
+        public void Byte(byte value)
+        {
+            _buffer.GetSpan(1)[0] = value;
+            _buffer.Advance(1);
+        }
+
+        public void Int32(int value)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.GetSpan(4), value);
+            _buffer.Advance(4);
+        }
+
+        public void Int64(long value)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(_buffer.GetSpan(8), value);
+            _buffer.Advance(8);
+        }
+
+        /// <summary>Clock ticks and offset, so the value reads back identical, not just the same instant.</summary>
+        public void Time(DateTimeOffset value)
+        {
+            Int64(value.Ticks);
+            Int32(checked((int)value.Offset.TotalMinutes));
+        }
+
+        public void String(string value)
+        {
+            var length = Encoding.UTF8.GetByteCount(value);
+            Int32(length);
+            Encoding.UTF8.GetBytes(value, _buffer.GetSpan(length));
+            _buffer.Advance(length);
+        }
+
+        public void Json(JsonObject data)
+        {
+            // Length-prefixed JSON text (reserve the prefix, write, fill it in), then the CLR floating-point values.
+            var start = _buffer.WrittenCount;
+            Int32(0);
+            List<(int Index, JsonValue Value)>? floats = null;
+            var index = 0;
+            using (var json = new Utf8JsonWriter(_buffer, WriterOptions))
+            {
+                WriteNode(json, data, ref index, ref floats);
+            }
+
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.WrittenSpan[start..], _buffer.WrittenCount - start - 4);
+            Int32(floats?.Count ?? 0);
+            foreach (var (at, value) in floats ?? [])
+            {
+                Int32(at);
+                if (value.TryGetValue(out double d))
+                {
+                    Byte(FloatDouble);
+                    Int64(BitConverter.DoubleToInt64Bits(d));
+                }
+                else if (value.TryGetValue(out float f))
+                {
+                    Byte(FloatSingle);
+                    Int32(BitConverter.SingleToInt32Bits(f));
+                }
+                else
+                {
+                    Byte(FloatDecimal);
+                    foreach (var b in decimal.GetBits(value.GetValue<decimal>()))
+                    {
+                        Int32(b);
+                    }
+                }
+            }
+        }
+
+        public void State(SyncState state)
+        {
+            Int64(state.Version);
+            Json(state.Data);
+            String(state.Checksum);
+            Time(state.UpdatedAt);
+        }
+
+        public void Change(PendingChange change)
+        {
+            String(change.Type);
+            Int64(change.Version);
+            Json(change.Data);
+            Time(change.Timestamp);
+            Byte(change.IsDelta ? (byte)1 : (byte)0);
+        }
+
+        /// <summary>Writes <paramref name="node"/>, numbering nodes in pre-order and noting CLR floating-point values.</summary>
+        private static void WriteNode(Utf8JsonWriter json, JsonNode? node, ref int index, ref List<(int, JsonValue)>? floats)
+        {
+            var at = index++;
+            switch (node)
+            {
+                case null:
+                    json.WriteNullValue();
+                    break;
+                case JsonObject obj:
+                    json.WriteStartObject();
+                    foreach (var (key, value) in obj)
+                    {
+                        json.WritePropertyName(key);
+                        WriteNode(json, value, ref index, ref floats);
+                    }
+
+                    json.WriteEndObject();
+                    break;
+                case JsonArray array:
+                    json.WriteStartArray();
+                    foreach (var item in array)
+                    {
+                        WriteNode(json, item, ref index, ref floats);
+                    }
+
+                    json.WriteEndArray();
+                    break;
+                case JsonValue value when value.TryGetValue(out JsonElement element):
+                    element.WriteTo(json);
+                    break;
+                case JsonValue value when IsFloat(value, out var d):
+                    if (!double.IsFinite(d))
+                    {
+                        throw new InvalidDataException($"State data holds {d}, which JSON cannot represent; it cannot be journaled.");
+                    }
+
+                    (floats ??= []).Add((at, value));
+                    node.WriteTo(json);
+                    break;
+                default:
+                    node.WriteTo(json);
+                    break;
+            }
+        }
+
+        private static bool IsFloat(JsonValue value, out double d)
+        {
+            if (value.TryGetValue(out d))
+            {
+                return true;
+            }
+
+            if (value.TryGetValue(out float f))
+            {
+                d = f;
+                return true;
+            }
+
+            if (value.TryGetValue(out decimal m))
+            {
+                d = (double)m;
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    private ref struct Reader(ReadOnlySpan<byte> data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _position;
+
+        public void Format(byte expected)
+        {
+            var format = Byte();
+            if (format != expected)
+            {
+                throw new InvalidDataException($"unknown format {format} (expected {expected})");
+            }
+        }
+
+        public byte Byte() => Take(1)[0];
+
+        public int Int32() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+        public long Int64() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+        public int Count()
+        {
+            var count = Int32();
+            if (count < 0 || count > _data.Length - _position)
+            {
+                throw new InvalidDataException($"bad count {count}");
+            }
+
+            return count;
+        }
+
+        public DateTimeOffset Time()
+        {
+            var ticks = Int64();
+            var offset = TimeSpan.FromMinutes(Int32());
+            return new DateTimeOffset(ticks, offset);
+        }
+
+        public string String() => Encoding.UTF8.GetString(Take(Count()));
+
+        public JsonObject Json()
+        {
+            var bytes = Take(Count());
+            var data = JsonNode.Parse(bytes, NodeOptions, ReaderOptions) as JsonObject
+                ?? throw new InvalidDataException("state data is not a JSON object");
+            var count = Count();
+            if (count == 0)
+            {
+                return data;
+            }
+
+            // CLR floating-point values come back as themselves, not as JSON numbers: "1.0" stays a float for the checksum.
+            var floats = new (int Index, JsonValue Value)[count];
+            for (var i = 0; i < count; i++)
+            {
+                var at = Int32();
+                JsonValue value = Byte() switch
+                {
+                    FloatDouble => JsonValue.Create(BitConverter.Int64BitsToDouble(Int64())),
+                    FloatSingle => JsonValue.Create(BitConverter.Int32BitsToSingle(Int32())),
+                    FloatDecimal => JsonValue.Create(new decimal([Int32(), Int32(), Int32(), Int32()])),
+                    var kind => throw new InvalidDataException($"unknown float kind {kind}"),
+                };
+                floats[i] = (at, value);
+            }
+
+            var index = 0;
+            var next = 0;
+            Restore(data, ref index, floats, ref next);
+            if (next != floats.Length)
+            {
+                throw new InvalidDataException("float positions do not match the data");
+            }
+
+            return data;
+        }
+
+        private static void Restore(JsonNode? node, ref int index, (int Index, JsonValue Value)[] floats, ref int next)
+        {
+            index++;
+            switch (node)
+            {
+                case JsonObject obj:
+                    foreach (var key in obj.Select(p => p.Key).ToArray())
+                    {
+                        if (next < floats.Length && floats[next].Index == index)
+                        {
+                            obj[key] = floats[next++].Value;
+                            index++;
+                        }
+                        else
+                        {
+                            Restore(obj[key], ref index, floats, ref next);
+                        }
+                    }
+
+                    break;
+                case JsonArray array:
+                    for (var i = 0; i < array.Count; i++)
+                    {
+                        if (next < floats.Length && floats[next].Index == index)
+                        {
+                            array[i] = floats[next++].Value;
+                            index++;
+                        }
+                        else
+                        {
+                            Restore(array[i], ref index, floats, ref next);
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        public SyncState State()
+        {
+            var version = Int64();
+            var data = Json();
+            var checksum = String();
+            return new SyncState(version, data, checksum, Time());
+        }
+
+        public PendingChange Change()
+        {
+            var type = String();
+            var version = Int64();
+            var data = Json();
+            var timestamp = Time();
+            return new PendingChange(type, version, data, timestamp, Byte() != 0);
+        }
+
+        public readonly void End()
+        {
+            if (_position != _data.Length)
+            {
+                throw new InvalidDataException($"{_data.Length - _position} unexpected trailing bytes");
+            }
+        }
+
+        private ReadOnlySpan<byte> Take(int count)
+        {
+            if (count > _data.Length - _position)
+            {
+                throw new InvalidDataException($"truncated payload at byte {_position}");
+            }
+
+            var span = _data.Slice(_position, count);
+            _position += count;
+            return span;
+        }
+    }
+}
