@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Native AOT smoke test of the generator's consumer: publish tests/Edge.Consumer for linux-x64 with zero trim/AOT
+# warnings, run the binary (it invokes every generated function typed and through JSON and exits non-zero on any
+# surprise), print its size, and check that Edge.Runtime and the generated sources use no System.Reflection.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+rid="${EDGE_RID:-linux-x64}"
+out="artifacts/consumer-aot/$rid"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# --- publish ------------------------------------------------------------------------------------------------------
+# A trim/AOT warning is an error here even if the project's own settings would let it through.
+if ! dotnet publish tests/Edge.Consumer -c Release -r "$rid" -o "$out" -p:TreatWarningsAsErrors=true 2>&1 | tee "$log"; then
+  echo "consumer-aot: publish FAILED" >&2
+  exit 1
+fi
+if grep -E "warning|error [A-Z]+[0-9]+|IL[23][0-9]{3}" "$log" >/dev/null; then
+  echo "consumer-aot: publish produced warnings:" >&2
+  grep -E "warning|error [A-Z]+[0-9]+|IL[23][0-9]{3}" "$log" | sort -u >&2
+  exit 1
+fi
+
+# --- run ----------------------------------------------------------------------------------------------------------
+binary="$out/Edge.Consumer"
+"$binary"
+size=$(stat -c %s "$binary")
+echo "consumer-aot: $binary is $size bytes ($(( (size + 1023) / 1024 )) KiB)"
+
+# --- no reflection ------------------------------------------------------------------------------------------------
+generated=tests/Edge.Consumer/obj/Release/net10.0/generated/Edge.Generators
+if [ ! -d "$generated" ]; then
+  generated=$(find tests/Edge.Consumer/obj -type d -path '*generated/Edge.Generators' -print -quit)
+fi
+if [ -z "$generated" ] || ! ls "$generated"/*/EdgeFunctionTable.g.cs >/dev/null 2>&1; then
+  echo "consumer-aot: generated sources not found (EmitCompilerGeneratedFiles)" >&2
+  exit 1
+fi
+if grep -rn "System.Reflection" --include='*.cs' src/Edge.Runtime --exclude-dir=obj --exclude-dir=bin "$generated"; then
+  echo "consumer-aot: System.Reflection found in Edge.Runtime or generated sources" >&2
+  exit 1
+fi
+echo "consumer-aot: no System.Reflection in src/Edge.Runtime or $generated"
+echo "consumer-aot: OK"
