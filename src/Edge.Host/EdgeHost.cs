@@ -84,11 +84,11 @@ public static class EdgeHost
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-        var node = new LocalNode(settings, catalog, timeProvider);
-        builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton(services =>
+            new LocalNode(settings, catalog, services.GetRequiredService<ILoggerFactory>().CreateLogger("edge-host"), timeProvider));
 
         var app = builder.Build();
-        app.Lifetime.ApplicationStopped.Register(node.Dispose);
+        var node = app.Services.GetRequiredService<LocalNode>(); // opens (and recovers) the journal now, not on first request
         app.MapEdgeApi(node);
         return app;
     }

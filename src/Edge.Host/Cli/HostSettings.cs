@@ -259,13 +259,6 @@ public sealed class HostSettings
     };
 }
 
-/// <summary>How the journal flushes: see the durability issue.</summary>
-public enum JournalDurability
-{
-    GroupCommit,
-    PerWrite,
-}
-
 /// <summary>One configurable setting.</summary>
 public sealed record Setting(string Flag, string Env, string Help, Action<HostSettings, string> Apply, bool IsSwitch = false)
 {

@@ -1,14 +1,16 @@
 using Edge.Host.Cli;
 using Edge.Host.Functions;
 using Edge.Runtime;
+using Microsoft.Extensions.Logging;
 
 namespace Edge.Host.Node;
 
 /// <summary>This node's parts, wired once: identity, runtime, durable synchronizer, cluster registry, catalog.</summary>
 public sealed class LocalNode : IDisposable
 {
-    public LocalNode(HostSettings settings, FunctionCatalog catalog, TimeProvider? timeProvider = null)
+    public LocalNode(HostSettings settings, FunctionCatalog catalog, ILogger log, TimeProvider? timeProvider = null)
     {
+        ArgumentNullException.ThrowIfNull(log);
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         Catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         Time = timeProvider ?? TimeProvider.System;
@@ -23,14 +25,19 @@ public sealed class LocalNode : IDisposable
         catalog.DeployAll(Runtime);
         Cluster.RegisterNode(Node);
 
-        Store = SyncStores.Open(settings);
+        Store = JournalMetrics.Open(settings, log);
         try
         {
             Synchronizer = new EdgeSynchronizer(settings.ConflictStrategy, settings.MaxPending, Store, Time);
+            MetricSources.Add(new JournalMetrics(Store));
+            if (Store.Counters.TailCorruptions > 0)
+            {
+                log.LogWarning("journal: {Recovery}", Store.Counters.LastRecovery);
+            }
         }
         catch
         {
-            Store?.Dispose();
+            Store.Dispose();
             throw;
         }
     }
@@ -49,7 +56,7 @@ public sealed class LocalNode : IDisposable
 
     public EdgeCluster Cluster { get; }
 
-    public ISyncStore? Store { get; }
+    public FileSyncStore Store { get; }
 
     /// <summary>Raised after every local state change, so fleet sync can push it at once.</summary>
     public event Action? LocalStateChanged;
@@ -61,5 +68,5 @@ public sealed class LocalNode : IDisposable
 
     public void NotifyLocalStateChanged() => LocalStateChanged?.Invoke();
 
-    public void Dispose() => Store?.Dispose();
+    public void Dispose() => Store.Dispose();
 }

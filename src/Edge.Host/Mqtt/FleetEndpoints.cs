@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Edge.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Edge.Host.Mqtt;
+
+/// <summary>HTTP endpoints of the coordinator role: push desired state and deployment intents to the fleet.</summary>
+public static class FleetEndpoints
+{
+    /// <summary>
+    /// Maps <c>POST /v1/cluster/nodes/{id}/desired</c> (body: a SyncState) and <c>POST /v1/cluster/deploy</c>
+    /// (body: <c>{"functionId","action","nodeId"?,"capability"?}</c>). Both reply <c>{"sent":n,"nodes":[…]}</c>; errors are
+    /// <c>application/problem+json</c>: 400 bad body, 404 unknown node, 413 body over the MQTT message limit, 503 broker unreachable.
+    /// Plain <see cref="RequestDelegate"/>s with source-generated JSON: nothing here needs reflection.
+    /// </summary>
+    public static IEndpointRouteBuilder MapFleetEndpoints(this IEndpointRouteBuilder app, ClusterCoordinator coordinator, int? maxBodyBytes = null)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(coordinator);
+        var limit = maxBodyBytes ?? 256 * 1024;
+
+        app.MapPost("/v1/cluster/nodes/{id}/desired", context => DesiredAsync(context, coordinator, limit));
+        app.MapPost("/v1/cluster/deploy", context => DeployAsync(context, coordinator, limit));
+        return app;
+    }
+
+    private static async Task DesiredAsync(HttpContext context, ClusterCoordinator coordinator, int limit)
+    {
+        var id = context.Request.RouteValues["id"] as string ?? "";
+        var (desired, problem) = await ReadAsync(context, limit, MqttJsonContext.Default.SyncStateMessage).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            await WriteProblemAsync(context, problem).ConfigureAwait(false);
+            return;
+        }
+
+        if (!string.Equals(StateChecksum.Compute(desired!.Data), desired.Checksum, StringComparison.OrdinalIgnoreCase))
+        {
+            await WriteProblemAsync(context, BadRequest($"checksum '{desired.Checksum}' does not match data (expected the MD5 of Python's json.dumps(data, sort_keys=True))")).ConfigureAwait(false);
+            return;
+        }
+
+        if (coordinator.Cluster.GetNode(id) is null)
+        {
+            await WriteProblemAsync(context, new FleetProblem("about:blank", "Not Found", 404, $"Node not found: {id}")).ConfigureAwait(false);
+            return;
+        }
+
+        await SendAsync(context, coordinator.SendDesiredAsync(id, desired.ToSyncState(), context.RequestAborted)).ConfigureAwait(false);
+    }
+
+    private static async Task DeployAsync(HttpContext context, ClusterCoordinator coordinator, int limit)
+    {
+        var (request, problem) = await ReadAsync(context, limit, MqttJsonContext.Default.FleetDeployRequest).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            await WriteProblemAsync(context, problem).ConfigureAwait(false);
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(request!.FunctionId))
+        {
+            await WriteProblemAsync(context, BadRequest("functionId must not be empty")).ConfigureAwait(false);
+            return;
+        }
+
+        if (request.Action is not ("deploy" or "undeploy"))
+        {
+            await WriteProblemAsync(context, BadRequest($"action must be 'deploy' or 'undeploy', got '{request.Action}'")).ConfigureAwait(false);
+            return;
+        }
+
+        if (!string.IsNullOrEmpty(request.NodeId) && coordinator.Cluster.GetNode(request.NodeId) is null)
+        {
+            await WriteProblemAsync(context, new FleetProblem("about:blank", "Not Found", 404, $"Node not found: {request.NodeId}")).ConfigureAwait(false);
+            return;
+        }
+
+        await SendAsync(context, coordinator.SendDeployAsync(request.FunctionId, request.Action, request.NodeId, request.Capability, context.RequestAborted)).ConfigureAwait(false);
+    }
+
+    private static async Task SendAsync(HttpContext context, Task<FleetSendResult> sending)
+    {
+        FleetSendResult result;
+        try
+        {
+            result = await sending.ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await WriteProblemAsync(context, new FleetProblem("about:blank", "Service Unavailable", 503, ex.Message)).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (ex is MqttPublishRejectedException or IOException or TimeoutException || ex.GetType().Namespace?.StartsWith("MQTTnet", StringComparison.Ordinal) == true)
+        {
+            await WriteProblemAsync(context, new FleetProblem("about:blank", "Service Unavailable", 503, $"MQTT publish failed: {ex.Message}")).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, result, MqttJsonContext.Default.FleetSendResult, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task<(T? Value, FleetProblem? Problem)> ReadAsync<T>(HttpContext context, int limit, JsonTypeInfo<T> info)
+        where T : class
+    {
+        if (context.Request.ContentLength > limit)
+        {
+            return (null, TooLarge(context.Request.ContentLength.Value, limit));
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return (null, TooLarge(buffer.Length + read, limit));
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        if (buffer.Length == 0)
+        {
+            return (null, BadRequest("request body is empty: expected a JSON object"));
+        }
+
+        var value = MqttJson.TryParse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), info, out var error);
+        return value is null ? (null, BadRequest($"malformed JSON body: {error}")) : (value, null);
+    }
+
+    private static FleetProblem BadRequest(string detail) => new("about:blank", "Bad Request", 400, detail);
+
+    private static FleetProblem TooLarge(long length, int limit) =>
+        new("about:blank", "Payload Too Large", 413, $"body of {length}+ bytes exceeds the MQTT message limit of {limit} bytes");
+
+    private static async Task WriteProblemAsync(HttpContext context, FleetProblem problem)
+    {
+        context.Response.StatusCode = problem.Status;
+        context.Response.ContentType = "application/problem+json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, problem, MqttJsonContext.Default.FleetProblem, context.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,653 @@
+using System.Threading.Channels;
+using Edge.Host.Node;
+using Edge.Runtime;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Edge.Host.Mqtt;
+
+/// <summary>
+/// Connects one node to the fleet broker: pushes its pending changes (QoS 1, version order, each confirmed into
+/// <see cref="EdgeSynchronizer.ConfirmSync"/> only after the broker's PUBACK), keeps the retained state and presence,
+/// heartbeats, and applies desired states and deployment intents. With the broker away the node keeps serving and the
+/// (durable) synchronizer keeps queueing; on reconnect the queue drains in order.
+/// </summary>
+/// <remarks>
+/// Delivery is at-least-once: a change whose PUBACK was lost with the connection (or whose confirm was lost with the
+/// process) is sent again. Receivers apply each version once — they ignore a change whose version they already have.
+/// </remarks>
+public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IMetricSource
+{
+    /// <summary>Acknowledged changes confirmed in one <see cref="EdgeSynchronizer.ConfirmSync"/> call at most (one journal write per batch).</summary>
+    internal const int ConfirmBatch = 64;
+
+    private readonly EdgeNode _node;
+    private readonly EdgeRuntime _runtime;
+    private readonly EdgeSynchronizer _sync;
+    private readonly MqttOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<string, EdgeFunction?> _catalog;
+    private readonly IMqttTransport _transport;
+    private readonly bool _ownsTransport;
+    private readonly ILogger _logger;
+    private readonly MqttTopics _topics;
+    private readonly MqttConnectionLoop _connection;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<MqttIncomingMessage> _inbound = Channel.CreateBounded<MqttIncomingMessage>(new BoundedChannelOptions(1024) { SingleReader = true });
+    private readonly SemaphoreSlim _drainGate = new(1, 1);
+    private readonly string _stateTopic;
+    private readonly string _changesTopic;
+    private CancellationTokenSource? _stopping;
+    private Task _loops = Task.CompletedTask;
+    private long _ackedUpTo;
+    private long _confirmedUpTo;
+    private long _statePublishedVersion = -1;
+    private long _published;
+    private long _confirmed;
+    private long _statesPublished;
+    private long _heartbeats;
+    private long _rejectedMalformed;
+    private long _rejectedChecksum;
+    private long _rejectedOversize;
+    private long _desiredApplied;
+    private long _desiredRefused;
+    private long _deployApplied;
+    private long _deployRefused;
+    private long _publishFailures;
+
+    /// <summary>Creates an agent; nothing connects before <see cref="StartAsync"/>.</summary>
+    /// <param name="node">The node (its id is the topic level; its capabilities go into heartbeats).</param>
+    /// <param name="runtime">The node's runtime (function count, load; target of deployment intents).</param>
+    /// <param name="synchronizer">The node's (durable) synchronizer.</param>
+    /// <param name="options">Validated MQTT options.</param>
+    /// <param name="timeProvider">Clock for heartbeats, polls and backoff.</param>
+    /// <param name="catalog">Looks up a function by id for <c>deploy</c> intents; null refuses every deploy intent.</param>
+    /// <param name="transport">The transport; an <see cref="MqttNetTransport"/> over <paramref name="options"/> when null.</param>
+    /// <param name="logger">Logger.</param>
+    public NodeSyncAgent(
+        EdgeNode node,
+        EdgeRuntime runtime,
+        EdgeSynchronizer synchronizer,
+        MqttOptions options,
+        TimeProvider? timeProvider = null,
+        Func<string, EdgeFunction?>? catalog = null,
+        IMqttTransport? transport = null,
+        ILogger<NodeSyncAgent>? logger = null)
+    {
+        _node = node ?? throw new ArgumentNullException(nameof(node));
+        _runtime = runtime ?? throw new ArgumentNullException(nameof(runtime));
+        _sync = synchronizer ?? throw new ArgumentNullException(nameof(synchronizer));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        if (options.Validate() is { } error)
+        {
+            throw new ArgumentException(error, nameof(options));
+        }
+
+        if (MqttTopics.ValidateNodeId(node.Id) is { } idError)
+        {
+            throw new ArgumentException(idError, nameof(node));
+        }
+
+        _time = timeProvider ?? TimeProvider.System;
+        _catalog = catalog ?? (static _ => null);
+        _ownsTransport = transport is null;
+        _transport = transport ?? new MqttNetTransport(options);
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _topics = new MqttTopics(options.TopicPrefix);
+        _stateTopic = _topics.For(node.Id, MqttTopics.StateLeaf);
+        _changesTopic = _topics.For(node.Id, MqttTopics.ChangesLeaf);
+        _connection = new MqttConnectionLoop(_transport, options, _time, ConnectRequest, OnConnectedAsync, _logger);
+        _connection.Connected += Notify;
+        _transport.ConnectionLost += _connection.OnConnectionLost;
+        _transport.MessageReceived += OnMessageAsync;
+    }
+
+    /// <summary>The topic tree.</summary>
+    public MqttTopics Topics => _topics;
+
+    /// <summary>True while connected to the broker.</summary>
+    public bool IsConnected => _connection.IsConnected;
+
+    /// <summary>Changes published and acknowledged by the broker (PUBACK).</summary>
+    public long Published => Interlocked.Read(ref _published);
+
+    /// <summary>Pending changes removed by <see cref="EdgeSynchronizer.ConfirmSync"/> after their PUBACK.</summary>
+    public long Confirmed => Interlocked.Read(ref _confirmed);
+
+    /// <summary>Retained state publications.</summary>
+    public long StatesPublished => Interlocked.Read(ref _statesPublished);
+
+    /// <summary>Heartbeats sent.</summary>
+    public long Heartbeats => Interlocked.Read(ref _heartbeats);
+
+    /// <summary>Inbound messages rejected as malformed (bad JSON, wrong types, missing members, bad action).</summary>
+    public long RejectedMalformed => Interlocked.Read(ref _rejectedMalformed);
+
+    /// <summary>Desired states rejected because the checksum does not match the data.</summary>
+    public long RejectedChecksum => Interlocked.Read(ref _rejectedChecksum);
+
+    /// <summary>Inbound messages over <see cref="MqttOptions.MaxMessageBytes"/>.</summary>
+    public long RejectedOversize => Interlocked.Read(ref _rejectedOversize);
+
+    /// <summary>Desired states applied.</summary>
+    public long DesiredApplied => Interlocked.Read(ref _desiredApplied);
+
+    /// <summary>Desired states refused by the synchronizer (stale version, conflict strategy).</summary>
+    public long DesiredRefused => Interlocked.Read(ref _desiredRefused);
+
+    /// <summary>Deployment intents applied.</summary>
+    public long DeployApplied => Interlocked.Read(ref _deployApplied);
+
+    /// <summary>Deployment intents refused (unknown function, missing capability).</summary>
+    public long DeployRefused => Interlocked.Read(ref _deployRefused);
+
+    /// <summary>Successful connections after the first.</summary>
+    public long Reconnects => _connection.Reconnects;
+
+    /// <summary>Signals that the synchronizer changed (call after each local update); the push starts at once.</summary>
+    public void Notify() => _wake.Writer.TryWrite(true);
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is not null)
+        {
+            throw new InvalidOperationException("The agent is already started.");
+        }
+
+        _stopping = new CancellationTokenSource();
+        var ct = _stopping.Token;
+        _loops = Task.WhenAll(
+            Task.Run(() => _connection.RunAsync(ct), CancellationToken.None),
+            Task.Run(() => DrainLoopAsync(ct), CancellationToken.None),
+            Task.Run(() => HeartbeatLoopAsync(ct), CancellationToken.None),
+            Task.Run(() => InboundLoopAsync(ct), CancellationToken.None));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stops: pushes what is pending (bounded by <paramref name="cancellationToken"/>), publishes the retained Offline
+    /// status and disconnects cleanly (so the broker discards the last will).
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is null || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var wasConnected = _connection.IsConnected;
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _loops.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        if (wasConnected && _transport.IsConnected)
+        {
+            try
+            {
+                await DrainAsync(cancellationToken).ConfigureAwait(false);
+                await PublishAsync(_topics.For(_node.Id, MqttTopics.StatusLeaf), Status(EdgeNodeStatus.Offline, "shutdown"), MqttDelivery.AtLeastOnce, true, cancellationToken).ConfigureAwait(false);
+                await _transport.DisconnectAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogStopFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _transport.MessageReceived -= OnMessageAsync;
+        _transport.ConnectionLost -= _connection.OnConnectionLost;
+        if (_ownsTransport)
+        {
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stopping?.Dispose();
+        _drainGate.Dispose();
+    }
+
+    /// <summary>The agent's counters as Prometheus samples (names <c>edge_mqtt_*</c>).</summary>
+    public IEnumerable<MetricSample> MetricSamples()
+    {
+        yield return new("edge_mqtt_connected", "gauge", "1 when the node is connected to the MQTT broker.", IsConnected ? 1 : 0);
+        yield return new("edge_mqtt_reconnects_total", "counter", "Successful MQTT reconnections after the first connection.", Reconnects);
+        yield return new("edge_mqtt_connect_failures_total", "counter", "Failed MQTT connect attempts.", _connection.FailedAttempts);
+        yield return new("edge_mqtt_changes_published_total", "counter", "State changes published and acknowledged by the broker (PUBACK).", Published);
+        yield return new("edge_mqtt_changes_confirmed_total", "counter", "Pending changes confirmed after their PUBACK.", Confirmed);
+        yield return new("edge_mqtt_state_published_total", "counter", "Retained state publications.", StatesPublished);
+        yield return new("edge_mqtt_heartbeats_total", "counter", "Heartbeats sent.", Heartbeats);
+        yield return new("edge_mqtt_publish_failures_total", "counter", "Publishes that failed (connection lost or broker refusal).", Interlocked.Read(ref _publishFailures));
+        yield return new("edge_mqtt_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedMalformed, "reason=\"malformed\"");
+        yield return new("edge_mqtt_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedChecksum, "reason=\"checksum\"");
+        yield return new("edge_mqtt_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedOversize, "reason=\"oversize\"");
+        yield return new("edge_mqtt_desired_total", "counter", "Desired states received, by outcome.", DesiredApplied, "outcome=\"applied\"");
+        yield return new("edge_mqtt_desired_total", "counter", "Desired states received, by outcome.", DesiredRefused, "outcome=\"refused\"");
+        yield return new("edge_mqtt_deploy_intents_total", "counter", "Deployment intents received, by outcome.", DeployApplied, "outcome=\"applied\"");
+        yield return new("edge_mqtt_deploy_intents_total", "counter", "Deployment intents received, by outcome.", DeployRefused, "outcome=\"refused\"");
+    }
+
+    private MqttConnectRequest ConnectRequest() => new(
+        _options.ClientIdFor(_node.Id),
+        _topics.For(_node.Id, MqttTopics.StatusLeaf),
+        Status(EdgeNodeStatus.Offline, "lost"),
+        WillRetain: true,
+        SessionExpiry: _options.SessionExpiry);
+
+    private async Task OnConnectedAsync(CancellationToken ct)
+    {
+        await _transport.SubscribeAsync(
+            [
+                (_topics.For(_node.Id, MqttTopics.DesiredLeaf), MqttDelivery.AtLeastOnce),
+                (_topics.For(_node.Id, MqttTopics.DeployLeaf), MqttDelivery.AtLeastOnce),
+            ],
+            ct).ConfigureAwait(false);
+        await PublishAsync(_topics.For(_node.Id, MqttTopics.StatusLeaf), Status(EdgeNodeStatus.Online, "connected"), MqttDelivery.AtLeastOnce, true, ct).ConfigureAwait(false);
+
+        // The broker may have restarted without persistence: publish the retained state again on every connection.
+        Interlocked.Exchange(ref _statePublishedVersion, -1);
+        await PublishHeartbeatAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task DrainLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await WaitForWorkAsync(ct).ConfigureAwait(false);
+                if (_connection.IsConnected)
+                {
+                    await DrainAsync(ct).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Connection loss (the connection loop reconnects) or a broker refusal: retry on the next wake or poll.
+                Interlocked.Increment(ref _publishFailures);
+                LogDrainFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken ct)
+    {
+        if (_wake.Reader.TryRead(out _))
+        {
+            return;
+        }
+
+        using var timer = new CancellationTokenSource(_options.PollInterval, _time);
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        try
+        {
+            await _wake.Reader.WaitToReadAsync(poll.Token).ConfigureAwait(false);
+            _wake.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Poll interval elapsed: look anyway.
+        }
+    }
+
+    /// <summary>Publishes every pending change above the acknowledged mark, in order, confirming acknowledged ones in batches; then the retained state.</summary>
+    private async Task DrainAsync(CancellationToken ct)
+    {
+        await _drainGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                var pending = _sync.GetPendingChanges();
+                var sent = 0;
+                try
+                {
+                    foreach (var change in pending)
+                    {
+                        if (change.Version <= _ackedUpTo)
+                        {
+                            continue;
+                        }
+
+                        var message = new ChangeMessage
+                        {
+                            NodeId = _node.Id,
+                            Version = change.Version,
+                            Type = change.Type,
+                            IsDelta = change.IsDelta,
+                            Data = change.Data,
+                            Checksum = StateChecksum.Compute(change.Data),
+                            Timestamp = change.Timestamp.ToUniversalTime(),
+                        };
+                        var payload = MqttJson.Serialize(message, MqttJsonContext.Default.ChangeMessage);
+                        await _transport.PublishAsync(_changesTopic, payload, MqttDelivery.AtLeastOnce, false, ct).ConfigureAwait(false);
+
+                        // PUBACK received: the broker has this version. Only now may it be confirmed.
+                        _ackedUpTo = change.Version;
+                        Interlocked.Increment(ref _published);
+                        sent++;
+                        if (_ackedUpTo - _confirmedUpTo >= ConfirmBatch)
+                        {
+                            ConfirmAcknowledged();
+                        }
+                    }
+                }
+                finally
+                {
+                    // Whatever was acknowledged before a failure is confirmed, so it is never sent again.
+                    ConfirmAcknowledged();
+                }
+
+                if (sent == 0)
+                {
+                    break;
+                }
+            }
+
+            var state = _sync.GetLocalState();
+            if (state is not null && state.Version != Interlocked.Read(ref _statePublishedVersion))
+            {
+                var payload = MqttJson.Serialize(SyncStateMessage.From(state), MqttJsonContext.Default.SyncStateMessage);
+                await _transport.PublishAsync(_stateTopic, payload, MqttDelivery.AtLeastOnce, true, ct).ConfigureAwait(false);
+                Interlocked.Exchange(ref _statePublishedVersion, state.Version);
+                Interlocked.Increment(ref _statesPublished);
+            }
+        }
+        finally
+        {
+            _drainGate.Release();
+        }
+    }
+
+    private void ConfirmAcknowledged()
+    {
+        if (_ackedUpTo > _confirmedUpTo)
+        {
+            var removed = _sync.ConfirmSync(_ackedUpTo);
+            _confirmedUpTo = _ackedUpTo;
+            Interlocked.Add(ref _confirmed, removed);
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.HeartbeatInterval, _time, ct).ConfigureAwait(false);
+                if (_connection.IsConnected)
+                {
+                    await PublishHeartbeatAsync(ct).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Interlocked.Increment(ref _publishFailures);
+                LogDrainFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    private async Task PublishHeartbeatAsync(CancellationToken ct)
+    {
+        var summary = _sync.Summary();
+        var functions = _runtime.ListFunctions();
+        var ids = new string[functions.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = functions[i].Id;
+        }
+
+        var inFlight = _runtime.InFlight;
+        var heartbeat = new HeartbeatMessage
+        {
+            NodeId = _node.Id,
+            Name = _node.Name,
+            Location = _node.Location,
+            Status = _node.Status,
+            Capabilities = [.. _node.Capabilities],
+            FunctionCount = ids.Length,
+            Functions = ids,
+            InFlight = inFlight,
+            Load = Math.Round((double)inFlight / Environment.ProcessorCount, 3),
+            TotalInvocations = _runtime.TotalInvocations,
+            LocalVersion = summary.LocalVersion,
+            RemoteVersion = summary.RemoteVersion,
+            Pending = summary.PendingCount,
+            Timestamp = _time.GetUtcNow(),
+        };
+        await _transport.PublishAsync(
+            _topics.For(_node.Id, MqttTopics.HeartbeatLeaf),
+            MqttJson.Serialize(heartbeat, MqttJsonContext.Default.HeartbeatMessage),
+            MqttDelivery.AtMostOnce,
+            false,
+            ct).ConfigureAwait(false);
+        Interlocked.Increment(ref _heartbeats);
+    }
+
+    private async Task OnMessageAsync(MqttIncomingMessage message)
+    {
+        var ct = _stopping?.Token ?? CancellationToken.None;
+        try
+        {
+            await _inbound.Writer.WriteAsync(message, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the broker redelivers unacknowledged QoS 1 messages to the persistent session later.
+        }
+    }
+
+    private async Task InboundLoopAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var message in _inbound.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    await HandleAsync(message, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // A result publish failed or the journal refused a write: the message itself was handled or rejected.
+                    LogInboundFailed(_logger, message.Topic, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <inheritdoc />
+    IEnumerable<MetricSample> IMetricSource.Samples() => MetricSamples();
+
+    /// <summary>Validates and applies one inbound message. Never throws for bad input: it is counted and dropped.</summary>
+    internal async Task HandleAsync(MqttIncomingMessage message, CancellationToken ct)
+    {
+        if (!_topics.TryParse(message.Topic, out var nodeId, out var leaf) || nodeId != _node.Id)
+        {
+            return;
+        }
+
+        if (leaf is not (MqttTopics.DesiredLeaf or MqttTopics.DeployLeaf))
+        {
+            return;
+        }
+
+        if (message.IsOversize || message.Payload.Length > _options.MaxMessageBytes)
+        {
+            Interlocked.Increment(ref _rejectedOversize);
+            LogRejected(_logger, message.Topic, "oversize", $"{Math.Max(message.OversizeLength, message.Payload.Length)} bytes > {_options.MaxMessageBytes}");
+            return;
+        }
+
+        if (message.Payload.IsEmpty)
+        {
+            // An empty retained message only clears the topic.
+            return;
+        }
+
+        if (leaf == MqttTopics.DesiredLeaf)
+        {
+            await HandleDesiredAsync(message, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await HandleDeployAsync(message, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleDesiredAsync(MqttIncomingMessage message, CancellationToken ct)
+    {
+        var desired = MqttJson.TryParse(message.Payload.Span, MqttJsonContext.Default.SyncStateMessage, out var error);
+        if (desired is null)
+        {
+            Interlocked.Increment(ref _rejectedMalformed);
+            LogRejected(_logger, message.Topic, "malformed", error);
+            return;
+        }
+
+        if (!string.Equals(StateChecksum.Compute(desired.Data), desired.Checksum, StringComparison.OrdinalIgnoreCase))
+        {
+            Interlocked.Increment(ref _rejectedChecksum);
+            LogRejected(_logger, message.Topic, "checksum", $"version {desired.Version}: checksum does not match data");
+            return;
+        }
+
+        var applied = _sync.ApplyRemote(desired.ToSyncState());
+        var detail = "";
+        foreach (var e in _sync.SyncHistory(4))
+        {
+            if (e.Version == desired.Version && e.Action is SyncAction.RemoteApplied or SyncAction.RemoteRejected)
+            {
+                detail = e.Detail;
+            }
+        }
+
+        Interlocked.Increment(ref applied ? ref _desiredApplied : ref _desiredRefused);
+        if (applied)
+        {
+            Notify();
+        }
+
+        var result = new DesiredResult
+        {
+            NodeId = _node.Id,
+            Version = desired.Version,
+            Applied = applied,
+            Detail = detail,
+            LocalVersion = _sync.LocalVersion,
+            Timestamp = _time.GetUtcNow(),
+        };
+        if (_connection.IsConnected)
+        {
+            await PublishAsync(_topics.For(_node.Id, MqttTopics.DesiredResultLeaf), MqttJson.Serialize(result, MqttJsonContext.Default.DesiredResult), MqttDelivery.AtLeastOnce, false, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleDeployAsync(MqttIncomingMessage message, CancellationToken ct)
+    {
+        var intent = MqttJson.TryParse(message.Payload.Span, MqttJsonContext.Default.DeployIntent, out var error);
+        if (intent is not null && (string.IsNullOrWhiteSpace(intent.FunctionId) || intent.Action is not ("deploy" or "undeploy")))
+        {
+            error = $"functionId must be non-empty and action 'deploy' or 'undeploy' (got '{intent.Action}')";
+            intent = null;
+        }
+
+        if (intent is null)
+        {
+            Interlocked.Increment(ref _rejectedMalformed);
+            LogRejected(_logger, message.Topic, "malformed", error);
+            return;
+        }
+
+        bool applied;
+        string detail;
+        if (intent.Action == "undeploy")
+        {
+            applied = _runtime.Undeploy(intent.FunctionId);
+            detail = applied ? "undeployed" : $"function '{intent.FunctionId}' is not deployed";
+        }
+        else if (_catalog(intent.FunctionId) is not { } function)
+        {
+            applied = false;
+            detail = $"function '{intent.FunctionId}' is not in this node's catalog";
+        }
+        else if (!function.CanRunOn(_node))
+        {
+            applied = false;
+            detail = $"node lacks required capabilities [{string.Join(", ", function.RequiredCapabilities)}]";
+        }
+        else
+        {
+            _runtime.Deploy(function);
+            applied = true;
+            detail = "deployed";
+        }
+
+        Interlocked.Increment(ref applied ? ref _deployApplied : ref _deployRefused);
+        LogDeploy(_logger, intent.Action, intent.FunctionId, detail);
+        var result = new DeployResult
+        {
+            NodeId = _node.Id,
+            FunctionId = intent.FunctionId,
+            Action = intent.Action,
+            Applied = applied,
+            Detail = detail,
+            FunctionCount = _runtime.FunctionCount,
+            Timestamp = _time.GetUtcNow(),
+        };
+        if (_connection.IsConnected)
+        {
+            await PublishAsync(_topics.For(_node.Id, MqttTopics.DeployResultLeaf), MqttJson.Serialize(result, MqttJsonContext.Default.DeployResult), MqttDelivery.AtLeastOnce, false, ct).ConfigureAwait(false);
+            await PublishHeartbeatAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private byte[] Status(EdgeNodeStatus status, string reason) => MqttJson.Serialize(
+        new StatusMessage { NodeId = _node.Id, Status = status, Reason = reason, Timestamp = _time.GetUtcNow() },
+        MqttJsonContext.Default.StatusMessage);
+
+    private Task PublishAsync(string topic, byte[] payload, MqttDelivery delivery, bool retain, CancellationToken ct) =>
+        _transport.PublishAsync(topic, payload, delivery, retain, ct);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT push paused: {Reason}")]
+    private static partial void LogDrainFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT message on {Topic} rejected ({Kind}): {Reason}")]
+    private static partial void LogRejected(ILogger logger, string topic, string kind, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT message on {Topic} could not be completed: {Reason}")]
+    private static partial void LogInboundFailed(ILogger logger, string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deployment intent {Action} {FunctionId}: {Detail}")]
+    private static partial void LogDeploy(ILogger logger, string action, string functionId, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT clean shutdown incomplete: {Reason}")]
+    private static partial void LogStopFailed(ILogger logger, string reason);
+}
