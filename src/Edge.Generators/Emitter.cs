@@ -273,10 +273,10 @@ internal static class Emitter
                 w.Line("writer.WriteBase64StringValue(" + span + ");");
                 break;
             case JsonKind.Sequence when result.Shape == SequenceShape.Array:
-                w.Line("if (result is null) writer.WriteNullValue(); else EdgeJson.WriteArray<" + result.Element!.Type + ">(writer, result, " + WriterOf(result.Element) + ");");
+                w.Line("if (result is null) writer.WriteNullValue(); else EdgeJson.WriteArray<" + ElementType(result.Element!) + ">(writer, result, " + WriterOf(result.Element!) + ");");
                 break;
             case JsonKind.Sequence:
-                w.Line("EdgeJson.WriteArray<" + result.Element!.Type + ">(writer, " + span + ", " + WriterOf(result.Element) + ");");
+                w.Line("EdgeJson.WriteArray<" + ElementType(result.Element!) + ">(writer, " + span + ", " + WriterOf(result.Element!) + ");");
                 break;
             default:
                 if (result.IsNullableValue)
@@ -372,7 +372,7 @@ internal static class Emitter
             case JsonKind.Bytes:
                 return "EdgeJson.ReadBytes(" + args + ", " + Bool(json.AcceptsNull) + ")" + (json.AcceptsNull ? "" : "!");
             case JsonKind.Sequence:
-                return "EdgeJson.ReadArray<" + json.Element!.Type + ">(" + args + ", " + Bool(json.AcceptsNull) + ", " + ReaderOf(json.Element) + ")" + (json.AcceptsNull ? "" : "!");
+                return "EdgeJson.ReadArray<" + ElementType(json.Element!) + ">(" + args + ", " + Bool(json.AcceptsNull) + ", " + ReaderOf(json.Element!) + ")" + (json.AcceptsNull ? "" : "!");
             default:
                 return json.IsNullableValue
                     ? "reader.TokenType == " + Json + "JsonTokenType.Null ? default(" + json.Type + ") : " + ReaderOf(json) + "(" + args + ")"
@@ -394,11 +394,14 @@ internal static class Emitter
         _ => "EdgeJson.Write" + scalar.Kind.ToString(),
     };
 
+    private static string ElementType(JsonTypeSpec element) =>
+        element.Kind == JsonKind.String && element.AcceptsNull ? element.Type + "?" : element.Type;
+
     private static string BindType(ParameterSpec p) =>
-        p.Json.Shape is SequenceShape.None or SequenceShape.Array ? p.DeclaredType : p.Json.Element!.Type + "[]";
+        p.Json.Shape is SequenceShape.None or SequenceShape.Array ? p.DeclaredType : ElementType(p.Json.Element!) + "[]";
 
     private static string BindDefault(ParameterSpec p) =>
-        p.Json.Shape is SequenceShape.None or SequenceShape.Array ? p.DefaultValue! : "global::System.Array.Empty<" + p.Json.Element!.Type + ">()";
+        p.Json.Shape is SequenceShape.None or SequenceShape.Array ? p.DefaultValue! : "global::System.Array.Empty<" + ElementType(p.Json.Element!) + ">()";
 
     private static string DelegateType(FunctionSpec f)
     {
