@@ -297,6 +297,12 @@ public sealed class EdgeRuntime
                 catch (Exception ex) when (!task.IsCompleted && ex is TimeoutException or OperationCanceledException)
                 {
                     runaway = true;
+                    if (ex is OperationCanceledException)
+                    {
+                        // The caller left: pass it on now, as the link to its token is disposed below, maybe before it fired.
+                        deadline?.Cancel();
+                    }
+
                     ReleaseWhenDone(task, slot, deadline);
                     throw ex is TimeoutException
                         ? Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout))
