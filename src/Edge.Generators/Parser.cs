@@ -155,7 +155,9 @@ internal static class Parser
 
         if (method.IsGenericMethod || ContainingTypes(method).Any(t => t.IsGenericType))
         {
+            // Type parameters would also fail JSON binding; one diagnostic says what to fix.
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.Generic, nameLocation, methodName));
+            return new FunctionParseResult(null, diagnostics.ToEquatableArray());
         }
 
         var jsonContext = FindJsonContext(context.SemanticModel.Compilation);
