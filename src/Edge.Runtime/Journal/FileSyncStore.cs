@@ -458,13 +458,14 @@ public sealed class FileSyncStore : ISyncStore
 
         var journalPath = Path.Combine(DirectoryPath, JournalFileName(generation));
         var exists = _fs.Exists(journalPath);
-        var records = new List<SyncRecord>();
+        var frames = new List<int>();
+        byte[] bytes = [];
         long validLength = 0;
         long cut = 0;
         string? tailProblem = null;
         if (exists)
         {
-            var bytes = _fs.ReadAllBytes(journalPath);
+            bytes = _fs.ReadAllBytes(journalPath);
             while (validLength < bytes.Length)
             {
                 if (!JournalFrame.TryRead(bytes, validLength, out var payload))
@@ -482,7 +483,10 @@ public sealed class FileSyncStore : ISyncStore
 
                 try
                 {
-                    records.Add(JournalCodec.ReadRecord(payload));
+                    // Checked now, built later one at a time as the synchronizer replays: 100k decoded records at
+                    // once would be hundreds of MB of JSON trees kept alive for nothing.
+                    JournalCodec.ReadRecord(payload, validateOnly: true);
+                    frames.Add((int)validLength);
                 }
                 catch (Exception e) when (IsDecodeFailure(e))
                 {
@@ -523,11 +527,11 @@ public sealed class FileSyncStore : ISyncStore
         _journal = journal;
         _generation = generation;
         _length = validLength;
-        _recordsSinceSnapshot = records.Count;
+        _recordsSinceSnapshot = frames.Count;
         _snapshotDueRecords = _options.SnapshotEveryRecords;
         _snapshotDueBytes = _options.SnapshotEveryBytes;
 
-        var message = $"Recovered {(snapshot is null ? "no snapshot" : $"snapshot generation {generation}")} and {records.Count} journal frames from {Path.GetFileName(journalPath)}";
+        var message = $"Recovered {(snapshot is null ? "no snapshot" : $"snapshot generation {generation}")} and {frames.Count} journal frames from {Path.GetFileName(journalPath)}";
         if (cut > 0)
         {
             message += $"; cut {cut} bytes of torn or corrupt tail at offset {validLength} ({tailProblem})";
@@ -538,13 +542,13 @@ public sealed class FileSyncStore : ISyncStore
             message += $"; removed {leftovers.Count} files left by an interrupted compaction";
         }
 
-        Counters.Recovered(records.Count, cut, cut > 0, message);
+        Counters.Recovered(frames.Count, cut, cut > 0, message);
         if (cut > 0)
         {
             Log(message);
         }
 
-        return new SyncRecovery(snapshot, records);
+        return new SyncRecovery(snapshot, new JournalRecords(journalPath, bytes, frames));
     }
 
     private SyncSnapshot ReadSnapshot(string path, out long generation)

@@ -50,9 +50,10 @@ internal static class JournalCodec
         }
     }
 
-    public static SyncRecord ReadRecord(ReadOnlySpan<byte> payload)
+    /// <summary>Decodes a record; with <paramref name="validateOnly"/>, only checks that it decodes (JSON is scanned, not built).</summary>
+    public static SyncRecord ReadRecord(ReadOnlySpan<byte> payload, bool validateOnly = false)
     {
-        var r = new Reader(payload);
+        var r = new Reader(payload, validateOnly);
         r.Format(RecordFormat);
         var kind = (SyncRecordKind)r.Byte();
         if (!Enum.IsDefined(kind))
@@ -108,7 +109,7 @@ internal static class JournalCodec
 
     public static SyncSnapshot ReadSnapshot(ReadOnlySpan<byte> payload, out long generation)
     {
-        var r = new Reader(payload);
+        var r = new Reader(payload, validateOnly: false);
         r.Format(SnapshotFormat);
         generation = r.Int64();
         var local = r.Byte() != 0 ? r.State() : null;
@@ -298,9 +299,10 @@ internal static class JournalCodec
         }
     }
 
-    private ref struct Reader(ReadOnlySpan<byte> data)
+    private ref struct Reader(ReadOnlySpan<byte> data, bool validateOnly)
     {
         private readonly ReadOnlySpan<byte> _data = data;
+        private readonly bool _validateOnly = validateOnly;
         private int _position;
 
         public void Format(byte expected)
@@ -341,6 +343,24 @@ internal static class JournalCodec
         public JsonObject Json()
         {
             var bytes = Take(Count());
+            if (_validateOnly)
+            {
+                Validate(bytes);
+                for (var i = Count(); i > 0; i--)
+                {
+                    Int32();
+                    _ = Byte() switch
+                    {
+                        FloatDouble => Int64(),
+                        FloatSingle => Int32(),
+                        FloatDecimal => Int32() + Int32() + Int32() + Int32(),
+                        var kind => throw new InvalidDataException($"unknown float kind {kind}"),
+                    };
+                }
+
+                return [];
+            }
+
             var data = JsonNode.Parse(bytes, NodeOptions, ReaderOptions) as JsonObject
                 ?? throw new InvalidDataException("state data is not a JSON object");
             var count = Count();
@@ -373,6 +393,22 @@ internal static class JournalCodec
             }
 
             return data;
+        }
+
+        /// <summary>Checks that <paramref name="json"/> is one JSON object, without building it.</summary>
+        private static void Validate(ReadOnlySpan<byte> json)
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ReaderOptions.MaxDepth });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new InvalidDataException("state data is not a JSON object");
+            }
+
+            reader.Skip();
+            if (reader.Read())
+            {
+                throw new InvalidDataException("trailing data after the state JSON");
+            }
         }
 
         private static void Restore(JsonNode? node, ref int index, (int Index, JsonValue Value)[] floats, ref int next)
