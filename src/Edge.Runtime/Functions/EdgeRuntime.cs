@@ -22,7 +22,6 @@ public sealed class EdgeRuntime
     private readonly ObjectPool<CancellationTokenSource> _deadlines;
     private readonly ObjectPool<ArrayBufferWriter<byte>> _jsonBuffers;
     private FunctionTable _table = FunctionTable.Empty;
-    private long _totalInvocations;
     private int _coldStarts;
     private int _inFlight;
     private long _runaways;
@@ -50,7 +49,23 @@ public sealed class EdgeRuntime
     public int FunctionCount => Volatile.Read(ref _table).Sorted.Length;
 
     /// <summary>Invocations started over the runtime's life.</summary>
-    public long TotalInvocations => Interlocked.Read(ref _totalInvocations);
+    public long TotalInvocations
+    {
+        get
+        {
+            // Summed from the per-function counters (kept across redeploys) rather than counted twice on the hot path.
+            lock (_deployLock)
+            {
+                long total = 0;
+                foreach (var stats in _stats.Values)
+                {
+                    total += stats.Invocations;
+                }
+
+                return total;
+            }
+        }
+    }
 
     /// <summary>How many invocations (or warm-ups) found their function cold.</summary>
     public int ColdStartCount => Volatile.Read(ref _coldStarts);
@@ -367,7 +382,6 @@ public sealed class EdgeRuntime
         }
 
         Interlocked.Increment(ref _inFlight);
-        Interlocked.Increment(ref _totalInvocations);
         slot.Stats.Increment();
         if (slot.TryWarm())
         {
@@ -381,7 +395,7 @@ public sealed class EdgeRuntime
 
     // The hot path: counters resolved once per slot, one clock read (the caller's), no record built.
     private void Succeeded(FunctionSlot slot, TimeSpan elapsed) =>
-        Metrics.Record(slot.Counters ??= Metrics.Resolve(slot.Function.Id, Node.Id), elapsed.TotalMilliseconds, success: true);
+        Metrics.RecordResolved(slot.Counters ??= Metrics.Resolve(slot.Function.Id, Node.Id), elapsed.TotalMilliseconds, success: true);
 
     private Exception Failed(FunctionSlot slot, long start, Exception error)
     {

@@ -5,17 +5,17 @@ namespace Edge.Runtime;
 
 /// <summary>
 /// Invocation metrics that never grow without bound: lifetime-exact counters per function, per node and per
-/// (function, node) pair, plus a fixed-capacity ring of the latest <see cref="InvocationRecord"/>s for percentiles.
+/// (function, node) pair, plus a fixed-capacity ring of the latest latencies for percentiles.
 /// <see cref="Record"/> is safe for concurrent callers without a global lock; it and every query allocate nothing
 /// once each function and node has been seen.
 /// </summary>
 public sealed class EdgeMetrics
 {
-    private readonly InvocationRecord[] _window;
-    private readonly ConcurrentDictionary<string, InvocationCounter> _byFunction = new(StringComparer.Ordinal);
+    // The window keeps only what percentiles read: a slim entry is a third of a record and one reference to publish.
+    private readonly WindowEntry[] _window;
+    private readonly ConcurrentDictionary<string, FunctionCounters> _byFunction = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InvocationCounter> _byNode = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Function, string Node), InvocationCounter> _byPair = new();
-    private readonly InvocationCounter _total = new();
+    private readonly InvocationCounter _total = new(latency: true);
     private readonly ObjectPool<double[]> _scratch;
     private long _written;
 
@@ -23,7 +23,7 @@ public sealed class EdgeMetrics
     public EdgeMetrics(int capacity = 4096)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _window = new InvocationRecord[capacity];
+        _window = new WindowEntry[capacity];
         _scratch = new DefaultObjectPool<double[]>(new ScratchPolicy(capacity), 4);
     }
 
@@ -31,15 +31,34 @@ public sealed class EdgeMetrics
     public int Capacity => _window.Length;
 
     /// <summary>Records one invocation.</summary>
-    public void Record(in InvocationRecord r)
+    public void Record(in InvocationRecord r) => RecordResolved(Resolve(r.FunctionId, r.NodeId), r.DurationMs, r.Success);
+
+    /// <summary>The counters of one (function, node) pair, created on first use; callers on a hot path keep it.</summary>
+    internal CounterSet Resolve(string functionId, string nodeId)
+    {
+        ArgumentNullException.ThrowIfNull(functionId);
+        ArgumentNullException.ThrowIfNull(nodeId);
+        var function = _byFunction.TryGetValue(functionId, out var f)
+            ? f
+            : _byFunction.GetOrAdd(functionId, static _ => new FunctionCounters());
+        return function.Nodes.TryGetValue(nodeId, out var set)
+            ? set
+            : function.Nodes.GetOrAdd(nodeId, static (node, state) => new CounterSet(
+                state.Id,
+                state.Function.Counter,
+                state.Metrics._byNode.GetOrAdd(node, static _ => new InvocationCounter(latency: false))), (Id: functionId, Function: function, Metrics: this));
+    }
+
+    /// <summary>Records one invocation against counters from <see cref="Resolve"/>: no lookups, no timestamp.</summary>
+    internal void RecordResolved(CounterSet counters, double durationMs, bool success)
     {
         var slot = Interlocked.Increment(ref _written) - 1;
-        _window[slot % _window.Length] = r;
+        _window[(int)((ulong)slot % (ulong)_window.Length)] = new WindowEntry(counters.FunctionId, durationMs);
 
-        _total.Add(r.DurationMs, r.Success);
-        Counter(_byFunction, r.FunctionId).Add(r.DurationMs, r.Success);
-        Counter(_byNode, r.NodeId).Add(r.DurationMs, r.Success);
-        Counter(_byPair, (r.FunctionId, r.NodeId)).Add(r.DurationMs, r.Success);
+        _total.Add(durationMs, success);
+        counters.Function.Add(durationMs, success);
+        counters.Node.Add(durationMs, success);
+        counters.Pair.Add(durationMs, success);
     }
 
     /// <summary>Lifetime invocations, optionally of one function and/or on one node.</summary>
@@ -100,16 +119,21 @@ public sealed class EdgeMetrics
         try
         {
             var n = CopyWindow(functionId, scratch);
-            var sorted = scratch.AsSpan(0, n);
-            sorted.Sort();
+            var window = scratch.AsSpan(0, n);
+            var from = 0;
+
+            // Ascending quantiles, so each selection only searches above the previous one.
+            var p50 = SelectPercentile(window, 0.50, ref from);
+            var p95 = SelectPercentile(window, 0.95, ref from);
+            var p99 = SelectPercentile(window, 0.99, ref from);
             return new MetricsSummary(
                 count,
                 count == 0 ? 100.0 : 100.0 * (count - errors) / count,
                 count == 0 ? 0.0 : latency / count,
                 errors,
-                Percentile(sorted, 0.50),
-                Percentile(sorted, 0.95),
-                Percentile(sorted, 0.99),
+                p50,
+                p95,
+                p99,
                 n);
         }
         finally
@@ -126,9 +150,8 @@ public sealed class EdgeMetrics
         var scratch = _scratch.Get();
         try
         {
-            var sorted = scratch.AsSpan(0, CopyWindow(functionId, scratch));
-            sorted.Sort();
-            return Percentile(sorted, q);
+            var from = 0;
+            return SelectPercentile(scratch.AsSpan(0, CopyWindow(functionId, scratch)), q, ref from);
         }
         finally
         {
@@ -153,37 +176,144 @@ public sealed class EdgeMetrics
         return n;
     }
 
-    private static double Percentile(ReadOnlySpan<double> sorted, double q)
+    /// <summary>
+    /// The value at quantile <paramref name="q"/>, linear between closest ranks, as a full sort would give it, found by
+    /// selection in O(n). Elements of <paramref name="window"/> before <paramref name="from"/> must already be the
+    /// smallest ones (a previous, lower quantile's selection leaves them so); on return it is this quantile's rank.
+    /// </summary>
+    private static double SelectPercentile(Span<double> window, double q, ref int from)
     {
-        if (sorted.IsEmpty)
+        if (window.IsEmpty)
         {
             return 0.0;
         }
 
-        var rank = q * (sorted.Length - 1);
-        var lower = (int)Math.Floor(rank);
-        var upper = Math.Min(lower + 1, sorted.Length - 1);
-        return sorted[lower] + (sorted[upper] - sorted[lower]) * (rank - lower);
+        var rank = q * (window.Length - 1);
+        var lower = Math.Max((int)Math.Floor(rank), from);
+        Select(window[from..], lower - from);
+        from = lower;
+        var low = window[lower];
+        if (lower == window.Length - 1)
+        {
+            return low;
+        }
+
+        // Everything right of the selected rank is >= it, so the next order statistic is the minimum there.
+        var high = window[lower + 1];
+        foreach (var value in window[(lower + 2)..])
+        {
+            if (Less(value, high))
+            {
+                high = value;
+            }
+        }
+
+        return low + (high - low) * (rank - lower);
     }
+
+    /// <summary>Quickselect (Hoare partition, median of three): puts the k-th smallest at k, smaller left, larger right.</summary>
+    private static void Select(Span<double> s, int k)
+    {
+        int lo = 0, hi = s.Length - 1;
+        while (hi - lo > 16)
+        {
+            var mid = lo + ((hi - lo) >> 1);
+            if (Less(s[mid], s[lo]))
+            {
+                (s[mid], s[lo]) = (s[lo], s[mid]);
+            }
+
+            if (Less(s[hi], s[lo]))
+            {
+                (s[hi], s[lo]) = (s[lo], s[hi]);
+            }
+
+            if (Less(s[hi], s[mid]))
+            {
+                (s[hi], s[mid]) = (s[mid], s[hi]);
+            }
+
+            var pivot = s[mid];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (Less(s[i], pivot))
+                {
+                    i++;
+                }
+
+                while (Less(pivot, s[j]))
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (s[i], s[j]) = (s[j], s[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                hi = j;
+            }
+            else if (k >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                return;
+            }
+        }
+
+        s[lo..(hi + 1)].Sort();
+    }
+
+    // The order Span.Sort uses for doubles: NaN first.
+    private static bool Less(double a, double b) => a < b || (double.IsNaN(a) && !double.IsNaN(b));
 
     private InvocationCounter? Find(string? functionId, string? nodeId) => (functionId, nodeId) switch
     {
         (null, null) => _total,
-        (not null, null) => _byFunction.GetValueOrDefault(functionId),
+        (not null, null) => _byFunction.GetValueOrDefault(functionId)?.Counter,
         (null, not null) => _byNode.GetValueOrDefault(nodeId),
-        _ => _byPair.GetValueOrDefault((functionId!, nodeId!)),
+        _ => _byFunction.GetValueOrDefault(functionId!)?.Nodes.GetValueOrDefault(nodeId!)?.Pair,
     };
 
-    private static InvocationCounter Counter<TKey>(ConcurrentDictionary<TKey, InvocationCounter> map, TKey key)
-        where TKey : notnull =>
-        map.TryGetValue(key, out var counter) ? counter : map.GetOrAdd(key, static _ => new InvocationCounter());
+    private readonly record struct WindowEntry(string FunctionId, double DurationMs);
 
-    private sealed class InvocationCounter
+    private sealed class FunctionCounters
     {
+        public InvocationCounter Counter { get; } = new(latency: true);
+
+        public ConcurrentDictionary<string, CounterSet> Nodes { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>The counters one invocation of a function on a node adds to (the total aside).</summary>
+    internal sealed class CounterSet(string functionId, InvocationCounter function, InvocationCounter node)
+    {
+        public string FunctionId { get; } = functionId;
+
+        public InvocationCounter Function { get; } = function;
+
+        public InvocationCounter Node { get; } = node;
+
+        public InvocationCounter Pair { get; } = new(latency: false);
+    }
+
+    /// <summary>
+    /// Lifetime-exact counters. Latency (sum and histogram) is only ever read for the total and per function, so node
+    /// and pair counters skip it: each atomic operation saved is a few nanoseconds off every invocation.
+    /// </summary>
+    internal sealed class InvocationCounter(bool latency)
+    {
+        private readonly long[]? _buckets = latency ? new long[HistogramBoundsMs.Length + 1] : null;
         private long _count;
         private long _errors;
         private long _latencySumBits;
-        private readonly long[] _buckets = new long[HistogramBoundsMs.Length + 1];
 
         public long Count => Interlocked.Read(ref _count);
 
@@ -193,6 +323,11 @@ public sealed class EdgeMetrics
 
         public void CopyBuckets(Span<long> counts)
         {
+            if (_buckets is null)
+            {
+                return;
+            }
+
             for (var i = 0; i < _buckets.Length; i++)
             {
                 counts[i] = Interlocked.Read(ref _buckets[i]);
@@ -202,6 +337,16 @@ public sealed class EdgeMetrics
         public void Add(double durationMs, bool success)
         {
             Interlocked.Increment(ref _count);
+            if (!success)
+            {
+                Interlocked.Increment(ref _errors);
+            }
+
+            if (_buckets is null)
+            {
+                return;
+            }
+
             var bounds = HistogramBoundsMs;
             var bucket = 0;
             while (bucket < bounds.Length && durationMs > bounds[bucket])
@@ -210,10 +355,6 @@ public sealed class EdgeMetrics
             }
 
             Interlocked.Increment(ref _buckets[bucket]);
-            if (!success)
-            {
-                Interlocked.Increment(ref _errors);
-            }
 
             // A lock-free double add: retry until no other writer slipped in between read and swap.
             var current = Interlocked.Read(ref _latencySumBits);
