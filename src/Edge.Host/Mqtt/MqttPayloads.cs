@@ -15,6 +15,7 @@ public sealed class SyncStateMessage
     public required long Version { get; init; }
 
     /// <summary>The state.</summary>
+    [JsonConverter(typeof(CanonicalDataConverter))]
     public required JsonObject Data { get; init; }
 
     /// <summary>Lowercase hex MD5 of Python's <c>json.dumps(data, sort_keys=True)</c>.</summary>
@@ -50,6 +51,7 @@ public sealed class ChangeMessage
     public required bool IsDelta { get; init; }
 
     /// <summary>The full state, or the changed top-level keys for a delta.</summary>
+    [JsonConverter(typeof(CanonicalDataConverter))]
     public required JsonObject Data { get; init; }
 
     /// <summary>Reference-compatible MD5 of <see cref="Data"/> (the change itself).</summary>
@@ -205,6 +207,35 @@ public sealed record FleetSendResult(int Sent, IReadOnlyList<string> Nodes);
 /// <param name="Status">HTTP status.</param>
 /// <param name="Detail">What exactly was wrong.</param>
 public sealed record FleetProblem(string Type, string Title, int Status, string Detail);
+
+/// <summary>
+/// Writes state data in the reference's canonical form (sorted keys, Python number forms) so a float stays a float on
+/// the wire: System.Text.Json writes a CLR double 21.0 as <c>21</c>, which a Python or C# receiver reads back as an
+/// integer and checksums differently. Reads keep the numbers' original text for the same reason.
+/// </summary>
+public sealed class CanonicalDataConverter : JsonConverter<JsonObject>
+{
+    /// <inheritdoc />
+    public override JsonObject Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException($"data must be a JSON object, not {reader.TokenType}.");
+        }
+
+        using var document = JsonDocument.ParseValue(ref reader);
+        return JsonObject.Create(document.RootElement.Clone())!;
+    }
+
+    /// <inheritdoc />
+    public override void Write(Utf8JsonWriter writer, JsonObject value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        CanonicalJson.Write(value, buffer);
+        writer.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
+    }
+}
 
 /// <summary>Source-generated JSON metadata for every MQTT and fleet payload (no reflection).</summary>
 [JsonSourceGenerationOptions(
