@@ -1,0 +1,102 @@
+using Edge.Runtime;
+
+namespace Edge.Runtime.Tests.Metrics;
+
+public class EdgeMetricsConcurrencyTests
+{
+    private const int Threads = 4;
+    private const int PerThread = 25_000;
+
+    [Test]
+    public async Task Concurrent_records_sum_exactly()
+    {
+        var metrics = new EdgeMetrics(capacity: 512);
+        using var start = new Barrier(Threads);
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            var node = "n" + (t % 2);
+            start.SignalAndWait();
+            for (var i = 0; i < PerThread; i++)
+            {
+                metrics.Record(new InvocationRecord("f" + (i % 3), node, i % 7, i % 10 != 0));
+            }
+        })).ToArray();
+
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        // Expected figures from the same loop, single-threaded.
+        long[] perFunction = new long[3];
+        long[] errorsPerFunction = new long[3];
+        double latency = 0;
+        for (var i = 0; i < PerThread; i++)
+        {
+            perFunction[i % 3]++;
+            errorsPerFunction[i % 3] += i % 10 == 0 ? 1 : 0;
+            latency += i % 7;
+        }
+
+        const long Total = (long)Threads * PerThread;
+        await Assert.That(metrics.TotalInvocations()).IsEqualTo(Total);
+        await Assert.That(metrics.ErrorCount()).IsEqualTo(Total / 10);
+        await Assert.That(metrics.SuccessRate()).IsEqualTo(90.0);
+        await Assert.That(metrics.AvgLatencyMs()).IsEqualTo(latency * Threads / Total);
+        for (var f = 0; f < 3; f++)
+        {
+            await Assert.That(metrics.TotalInvocations("f" + f)).IsEqualTo(perFunction[f] * Threads);
+            await Assert.That(metrics.FunctionErrorCount("f" + f)).IsEqualTo(errorsPerFunction[f] * Threads);
+            await Assert.That(metrics.TotalInvocations("f" + f, "n0")).IsEqualTo(perFunction[f] * 2);
+            await Assert.That(metrics.TotalInvocations("f" + f, "n1")).IsEqualTo(perFunction[f] * 2);
+        }
+
+        await Assert.That(metrics.TotalInvocations(nodeId: "n0")).IsEqualTo(Total / 2);
+        await Assert.That(metrics.ErrorCount("n1")).IsEqualTo(Total / 20);
+        var summary = metrics.Summary();
+        await Assert.That(summary.WindowCount).IsEqualTo(512);
+        await Assert.That(summary.P99Ms).IsBetween(0.0, 6.0);
+        var histogram = new long[EdgeMetrics.HistogramBoundsMs.Length + 1];
+        metrics.CopyHistogram(null, histogram);
+        await Assert.That(histogram.Sum()).IsEqualTo(Total);
+    }
+
+    [Test]
+    public async Task Queries_while_recording_stay_consistent_with_what_was_recorded()
+    {
+        var metrics = new EdgeMetrics(capacity: 64);
+        using var done = new CancellationTokenSource();
+        var writer = new Thread(() =>
+        {
+            for (var i = 0; i < 200_000; i++)
+            {
+                metrics.Record(new InvocationRecord("f", "n", 1 + (i % 5), true));
+            }
+
+            done.Cancel();
+        });
+        writer.Start();
+
+        var violations = 0;
+        long last = 0;
+        while (!done.IsCancellationRequested)
+        {
+            var s = metrics.Summary();
+            var total = metrics.TotalInvocations();
+            violations += total < last ? 1 : 0;
+            violations += s.WindowCount > 64 ? 1 : 0;
+            violations += s.P50Ms is < 0.0 or > 5.0 ? 1 : 0;
+            violations += s.SuccessRate != 100.0 ? 1 : 0;
+            last = total;
+        }
+
+        writer.Join();
+        await Assert.That(violations).IsEqualTo(0);
+        await Assert.That(metrics.TotalInvocations()).IsEqualTo(200_000);
+    }
+}
