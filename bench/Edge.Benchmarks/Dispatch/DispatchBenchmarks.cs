@@ -5,6 +5,8 @@ using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using Edge.Consumer;
+using Edge.Consumer.Functions;
 using Edge.Runtime;
 
 namespace Edge.Benchmarks.Dispatch;
@@ -16,10 +18,13 @@ public class DispatchBenchmarks
     private const string TypedId = "add";
     private const string TokenId = "add-ct";
     private const string JsonId = "add-json";
+    private const string GeneratedId = "classify";
 
     private readonly ArrayBufferWriter<byte> _jsonResult = new(64);
     private readonly ReadOnlyMemory<byte> _jsonArguments = """{"a": 20, "b": 22}"""u8.ToArray();
+    private readonly ReadOnlyMemory<byte> _classifyArguments = """{"temperature": 42.5}"""u8.ToArray();
     private EdgeRuntime _runtime = null!;
+    private EdgeRuntime _generated = null!;
     private Func<int, int, int> _delegate = null!;
     private MethodInfo _method = null!;
     private int _a = 20;
@@ -32,6 +37,8 @@ public class DispatchBenchmarks
         _runtime.Deploy(new EdgeFunction(TypedId, "Add", new Func<int, int, int>(Add)));
         _runtime.Deploy(new EdgeFunction(TokenId, "Add with token", new Func<int, int, CancellationToken, int>(AddWithToken)));
         _runtime.Deploy(new EdgeFunction(JsonId, "Add (JSON)", new Func<int, int, int>(Add)) { JsonHandler = AddJson });
+        _generated = new EdgeRuntime(new EdgeNode("bench-generated", "Bench node (generated table)"));
+        EdgeFunctionTable.DeployAll(_generated);
         _delegate = Add;
         _method = typeof(DispatchBenchmarks).GetMethod(nameof(Add), BindingFlags.Public | BindingFlags.Static)!;
 
@@ -47,6 +54,15 @@ public class DispatchBenchmarks
         if (!_jsonResult.WrittenSpan.SequenceEqual("42"u8))
         {
             throw new InvalidOperationException("JSON dispatch returned the wrong result.");
+        }
+
+        Generated_Switch().AsTask().GetAwaiter().GetResult();
+        var direct = _jsonResult.WrittenSpan.ToArray();
+        Generated_RuntimeJson().AsTask().GetAwaiter().GetResult();
+        if (direct.Length == 0 || !_jsonResult.WrittenSpan.SequenceEqual(direct)
+            || Generated_Typed() != Sensors.Classify(42.5, Level.Low))
+        {
+            throw new InvalidOperationException("Generated dispatch paths disagree.");
         }
     }
 
@@ -83,6 +99,26 @@ public class DispatchBenchmarks
         _jsonResult.ResetWrittenCount();
         return _runtime.InvokeJsonAsync(JsonId, _jsonArguments, _jsonResult);
     }
+
+    /// <summary>The generated table's static switch with JSON binding, outside any runtime (no deadline, no metrics).</summary>
+    [Benchmark]
+    public ValueTask Generated_Switch()
+    {
+        _jsonResult.ResetWrittenCount();
+        return EdgeFunctionTable.InvokeJsonAsync(GeneratedId, _classifyArguments, _jsonResult);
+    }
+
+    /// <summary>A generated function deployed with DeployAll, invoked through the runtime's JSON entry point.</summary>
+    [Benchmark]
+    public ValueTask Generated_RuntimeJson()
+    {
+        _jsonResult.ResetWrittenCount();
+        return _generated.InvokeJsonAsync(GeneratedId, _classifyArguments, _jsonResult);
+    }
+
+    /// <summary>A generated function's typed delegate through the runtime.</summary>
+    [Benchmark]
+    public Level Generated_Typed() => _generated.Invoke<double, Level, Level>(GeneratedId, 42.5, Level.Low);
 
     [Benchmark]
     public int MethodInfo_Reflection() => (int)_method.Invoke(null, [_a, _b])!;
