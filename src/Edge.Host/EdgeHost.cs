@@ -3,6 +3,7 @@ using System.Text;
 using Edge.Host.Cli;
 using Edge.Host.Functions;
 using Edge.Host.Http;
+using Edge.Host.Mqtt;
 using Edge.Host.Node;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
@@ -87,11 +88,66 @@ public static class EdgeHost
         builder.Services.AddSingleton(services =>
             new LocalNode(settings, catalog, services.GetRequiredService<ILoggerFactory>().CreateLogger("edge-host"), timeProvider));
 
+        var mqtt = settings.Mqtt is null ? null : MqttOptionsFrom(settings);
+        if (mqtt?.Validate() is { } mqttProblem)
+        {
+            throw new SettingsException("mqtt", mqttProblem);
+        }
+
+        if (mqtt is not null)
+        {
+            builder.Services.AddSingleton(services =>
+            {
+                var local = services.GetRequiredService<LocalNode>();
+                var agent = new NodeSyncAgent(local.Node, local.Runtime, local.Synchronizer, mqtt, local.Time, local.Catalog.Find,
+                    logger: services.GetRequiredService<ILogger<NodeSyncAgent>>());
+                local.LocalStateChanged += agent.Notify;
+                local.MetricSources.Add(agent);
+                return agent;
+            });
+            builder.Services.AddHostedService(services => services.GetRequiredService<NodeSyncAgent>());
+        }
+
+        if (mqtt is not null && settings.Coordinator)
+        {
+            builder.Services.AddSingleton(services =>
+            {
+                var local = services.GetRequiredService<LocalNode>();
+                var coordinator = new ClusterCoordinator(local.Cluster, mqtt, $"{local.Node.Id}-coordinator", local.Time,
+                    logger: services.GetRequiredService<ILogger<ClusterCoordinator>>());
+                local.MetricSources.Add(coordinator);
+                return coordinator;
+            });
+            builder.Services.AddHostedService(services => services.GetRequiredService<ClusterCoordinator>());
+        }
+
         var app = builder.Build();
         var node = app.Services.GetRequiredService<LocalNode>(); // opens (and recovers) the journal now, not on first request
         app.MapEdgeApi(node);
+        if (mqtt is not null)
+        {
+            app.Services.GetRequiredService<NodeSyncAgent>();
+        }
+
+        if (app.Services.GetService<ClusterCoordinator>() is { } fleet)
+        {
+            app.MapFleetEndpoints(fleet);
+        }
+
         return app;
     }
+
+    private static MqttOptions MqttOptionsFrom(HostSettings settings) => new()
+    {
+        Broker = settings.Mqtt!,
+        ClientId = settings.MqttClientId,
+        Username = settings.MqttUsername,
+        Password = settings.MqttPassword,
+        Tls = settings.MqttTls ? true : null,
+        TopicPrefix = settings.MqttTopicPrefix,
+        HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds),
+        OfflineTimeout = TimeSpan.FromSeconds(settings.OfflineAfterSeconds),
+    };
 
     private static async Task<int> ServeAsync(HostSettings settings, FunctionCatalog catalog)
     {
@@ -99,6 +155,11 @@ public static class EdgeHost
         try
         {
             app = BuildApp(settings, catalog);
+        }
+        catch (SettingsException e)
+        {
+            await Console.Error.WriteLineAsync("edge-host: " + e.Message);
+            return 2;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
