@@ -10,7 +10,7 @@ var failures = 0;
 var runtime = new EdgeRuntime(new EdgeNode("n1", "consumer") { Capabilities = ["camera"] });
 EdgeFunctionTable.DeployAll(runtime);
 
-Check("descriptors", EdgeFunctionTable.Descriptors.Count == 9 && runtime.FunctionCount == 9, $"{EdgeFunctionTable.Descriptors.Count} descriptors");
+Check("descriptors", EdgeFunctionTable.Descriptors.Count == 11 && runtime.FunctionCount == 11, $"{EdgeFunctionTable.Descriptors.Count} descriptors");
 foreach (var d in EdgeFunctionTable.Descriptors)
 {
     Console.WriteLine($"  {d.Id}: {d.Method}({string.Join(", ", d.Parameters.Select(p => p.Type + " " + p.Name))}) -> {d.ReturnType}");
@@ -47,6 +47,9 @@ await Json("json greet", "greet", """{"name":"Ada","title":"Dr"}""", "\"Hello, D
 await Json("json record-event", "record-event", """{"kind":"window","count":1}""", "");
 await Json("json flush", "flush", "", "");
 await Json("json slow", "slow", """{"milliseconds":0}""", "\"done\"");
+await Json("json describe", "describe", """{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","at":"2026-01-02T03:04:05+00:00","span":"1.02:03:04","grade":"A","amount":12.50,"levels":["low",2]}""", "\"0f8fad5bd9cb469fa16570867728950e|2026-01-02T03:04:05.0000000\\u002B00:00|1.02:03:04|A|12.50|none|Low\\u002BCritical\"");
+await Json("json window-average", "window-average", """{"window":[1,2,6]}""", "3");
+await Json("json window-average empty", "window-average", """{"window":[]}""", "null");
 await Expect<EdgeTimeoutException>("json slow timeout", async () => await runtime.InvokeJsonAsync("slow", """{"milliseconds":5000}"""u8.ToArray(), new ArrayBufferWriter<byte>()));
 
 // Bad JSON: function, parameter and problem named.
