@@ -38,7 +38,7 @@ public static class ChecksumStates
         var text = new StringBuilder(1_200_000);
         text.Append('{');
         var random = new Random(7);
-        for (var i = 0; i < 9_000; i++)
+        for (var i = 0; i < 10_800; i++)
         {
             if (i > 0)
             {
