@@ -30,7 +30,8 @@ size=$(stat -c %s "$binary")
 echo "consumer-aot: $binary is $size bytes ($(( (size + 1023) / 1024 )) KiB)"
 
 # --- no reflection ------------------------------------------------------------------------------------------------
-generated=tests/Edge.Consumer/obj/Release/net10.0/generated/Edge.Generators
+# The publish above compiled into obj/Release/net10.0/<rid>; a plain build uses obj/Release/net10.0.
+generated=tests/Edge.Consumer/obj/Release/net10.0/$rid/generated/Edge.Generators
 if [ ! -d "$generated" ]; then
   generated=$(find tests/Edge.Consumer/obj -type d -path '*generated/Edge.Generators' -print -quit)
 fi
