@@ -24,6 +24,10 @@ public sealed class FileSyncStore : ISyncStore
     private const string JournalPrefix = "journal-";
     private const string JournalSuffix = ".log";
 
+    // Recovery reads the live journal into one array; compaction is forced well before it would not fit.
+    private const long MaxJournalBytes = int.MaxValue;
+    private const long ForcedSnapshotBytes = 1L << 30;
+
     // A buffer that grew past this for one big record is dropped afterwards.
     private const int RetainedBufferBytes = 1024 * 1024;
 
@@ -100,7 +104,8 @@ public sealed class FileSyncStore : ISyncStore
             {
                 return !_disposed && _fault is null &&
                     ((_options.SnapshotEveryRecords > 0 && _recordsSinceSnapshot >= _snapshotDueRecords) ||
-                     (_options.SnapshotEveryBytes > 0 && _length >= _snapshotDueBytes));
+                     (_options.SnapshotEveryBytes > 0 && _length >= _snapshotDueBytes) ||
+                     _length >= ForcedSnapshotBytes);
             }
         }
     }
@@ -142,6 +147,15 @@ public sealed class FileSyncStore : ISyncStore
             }
 
             var frame = _buffer.WrittenSpan;
+            if (frame.Length - JournalFrame.HeaderSize > JournalFrame.MaxPayload || _length + frame.Length > MaxJournalBytes)
+            {
+                // Recovery could not read such a frame or journal back; refusing it now is the only way not to lose it later.
+                Counters.AppendFailed();
+                throw new JournalWriteException(
+                    $"{record.Kind} v{record.Version} ({frame.Length} bytes journaled) does not fit: frames are limited to " +
+                    $"{JournalFrame.MaxPayload} bytes and a journal to {MaxJournalBytes} (now {_length}; see the snapshot failures).");
+            }
+
             JournalFrame.WriteHeader(frame);
             var journal = _journal;
             try
@@ -271,6 +285,11 @@ public sealed class FileSyncStore : ISyncStore
                 _buffer.GetSpan(JournalFrame.HeaderSize);
                 _buffer.Advance(JournalFrame.HeaderSize);
                 JournalCodec.WriteSnapshot(_buffer, snapshot, nextGeneration);
+                if (_buffer.WrittenCount - JournalCodec.SnapshotMagic.Length - JournalFrame.HeaderSize > JournalFrame.MaxPayload)
+                {
+                    throw new InvalidDataException($"the snapshot is {_buffer.WrittenCount} bytes, over the {JournalFrame.MaxPayload} byte limit");
+                }
+
                 JournalFrame.WriteHeader(_buffer.WrittenSpan[JournalCodec.SnapshotMagic.Length..]);
                 using (var file = _fs.Open(temp, create: true))
                 {

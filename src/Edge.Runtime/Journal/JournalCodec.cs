@@ -417,16 +417,16 @@ internal static class JournalCodec
             switch (node)
             {
                 case JsonObject obj:
-                    foreach (var key in obj.Select(p => p.Key).ToArray())
+                    for (var i = 0; i < obj.Count; i++)
                     {
                         if (next < floats.Length && floats[next].Index == index)
                         {
-                            obj[key] = floats[next++].Value;
+                            obj.SetAt(i, floats[next++].Value);
                             index++;
                         }
                         else
                         {
-                            Restore(obj[key], ref index, floats, ref next);
+                            Restore(obj.GetAt(i).Value, ref index, floats, ref next);
                         }
                     }
 

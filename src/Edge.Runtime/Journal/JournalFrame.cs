@@ -9,11 +9,12 @@ namespace Edge.Runtime;
 /// the payload, so a damaged length is caught even when it happens to point inside the file.
 /// </summary>
 /// <remarks>
-/// Checksum choice: CRC-32 (IEEE 802.3) from System.IO.Hashing. System.IO.Hashing 10.0 has no CRC-32C; of what it has
-/// (Crc32, Crc64, XxHash32/64/3/128), a CRC is the one with guarantees for this failure model: it detects every burst
-/// error up to 32 bits, and every 1-3 bit error in frames up to 11 KB (the usual size here), where xxHash only gives a 2^-32 chance of a miss
-/// with no burst guarantee. .NET vectorises Crc32 (PCLMULQDQ on x64, PMULL on arm64), so it runs at several GB/s and
-/// costs nothing next to the fsync. A zero-filled header never verifies: the CRC of four zero length bytes is not 0.
+/// Checksum choice: CRC-32 (IEEE 802.3) from System.IO.Hashing. System.IO.Hashing 10.0 has no CRC-32C; of what it
+/// has (Crc32, Crc64, XxHash32/64/3/128), a CRC is the one with guarantees for this failure model: it detects every
+/// burst error up to 32 bits, and every 1-3 bit error in frames up to ~11 KB, where xxHash only promises a 2^-32 miss
+/// rate with no burst guarantee. Crc64 would add detection strength a torn-write detector does not need, for 4 more
+/// bytes a frame. .NET vectorises Crc32 (PCLMULQDQ on x64, PMULL on arm64), so it runs at GB/s and costs nothing next
+/// to the fsync. A zero-filled header never verifies: its length 0 is refused, and CRC-32 of zero bytes is not 0.
 /// </remarks>
 internal static class JournalFrame
 {
