@@ -107,13 +107,13 @@ public sealed class HeartbeatMessage
     public DateTimeOffset Timestamp { get; init; }
 }
 
-/// <summary>The retained presence of a node on the <c>status</c> topic; the last will carries <c>Offline</c>/<c>lost</c>.</summary>
+/// <summary>The retained presence of a node on the <c>status</c> topic; the last will carries <c>offline</c>/<c>lost</c>.</summary>
 public sealed class StatusMessage
 {
     /// <summary>Node id.</summary>
     public required string NodeId { get; init; }
 
-    /// <summary><c>Online</c> or <c>Offline</c>.</summary>
+    /// <summary><c>online</c> or <c>offline</c>.</summary>
     public required EdgeNodeStatus Status { get; init; }
 
     /// <summary><c>connected</c>, <c>shutdown</c> (clean stop) or <c>lost</c> (last will).</summary>
@@ -237,10 +237,13 @@ public sealed class CanonicalDataConverter : JsonConverter<JsonObject>
     }
 }
 
+/// <summary>Node status on the wire in lowercase (<c>online</c>, <c>offline</c>, …) as the HTTP API writes it; reads any case.</summary>
+public sealed class NodeStatusJsonConverter() : JsonStringEnumConverter<EdgeNodeStatus>(JsonNamingPolicy.CamelCase, allowIntegerValues: false);
+
 /// <summary>Source-generated JSON metadata for every MQTT and fleet payload (no reflection).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    UseStringEnumConverter = true,
+    Converters = [typeof(NodeStatusJsonConverter)],
     RespectNullableAnnotations = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.Strict,

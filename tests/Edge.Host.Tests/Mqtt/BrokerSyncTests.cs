@@ -51,7 +51,7 @@ public class BrokerSyncTests(SharedMosquitto broker)
         await Assert.That(state.Json["checksum"]!.GetValue<string>()).IsEqualTo(node.Sync.GetLocalState()!.Checksum);
         await Assert.That(StateChecksum.Compute(state.Json["data"])).IsEqualTo(node.Sync.GetLocalState()!.Checksum);
         await Assert.That(status.Retain).IsTrue();
-        await Assert.That(status.Json["status"]!.GetValue<string>()).IsEqualTo("Online");
+        await Assert.That(status.Json["status"]!.GetValue<string>()).IsEqualTo("online");
     }
 
     [Test]
@@ -134,7 +134,7 @@ public class BrokerSyncTests(SharedMosquitto broker)
         await late.SubscribeAsync($"{prefix}/n1/status");
         var status = (await late.WaitForAsync($"{prefix}/n1/status", m => m.Count > 0))[0];
         await Assert.That(status.Retain).IsTrue();
-        await Assert.That(status.Json["status"]!.GetValue<string>()).IsEqualTo("Offline");
+        await Assert.That(status.Json["status"]!.GetValue<string>()).IsEqualTo("offline");
         await Assert.That(status.Json["reason"]!.GetValue<string>()).IsEqualTo("shutdown");
     }
 

@@ -49,7 +49,7 @@ public class ClusterCoordinatorTests
         await Assert.That(changes).IsEquivalentTo(new[] { ("n1", EdgeNodeStatus.Online), ("n1", EdgeNodeStatus.Offline), ("n1", EdgeNodeStatus.Online) });
 
         // A retained Offline of a node never seen lists it as Offline.
-        await h.Transport.DeliverAsync($"{Prefix}/ghost/status", Status("ghost", "Offline", "lost"), retained: true);
+        await h.Transport.DeliverAsync($"{Prefix}/ghost/status", Status("ghost", "offline", "lost"), retained: true);
         await Assert.That(h.Cluster.GetNode("ghost")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
     }
 

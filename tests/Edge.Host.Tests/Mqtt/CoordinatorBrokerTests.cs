@@ -31,7 +31,10 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         await using var n2 = new BrokerNode(broker.Uri, prefix, "n2", capabilities: ["gpu"]);
         await n1.Agent.StartAsync(CancellationToken.None);
         await n2.Agent.StartAsync(CancellationToken.None);
-        await Eventually.TrueAsync(() => coordinator.Cluster.ListNodes(EdgeNodeStatus.Online).Count == 2, TimeSpan.FromSeconds(20), "two nodes Online");
+        await Eventually.TrueAsync(
+            () => coordinator.Cluster.ListNodes(EdgeNodeStatus.Online).Count == 2 && coordinator.Coordinator.LastHeartbeat("n1") is not null,
+            TimeSpan.FromSeconds(20),
+            "two nodes Online, n1 heartbeating");
         await Assert.That(coordinator.Cluster.GetNode("n1")!.Capabilities).IsEquivalentTo(new[] { "camera" });
 
         relay.Refuse = true;
@@ -75,7 +78,7 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         await Assert.That(coordinator.Coordinator.LastWills).IsEqualTo(0);
 
         // Heartbeating again brings it back.
-        await device.PublishAsync($"{prefix}/sensor-9/heartbeat", """{"nodeId":"sensor-9","name":"Sensor 9","status":"Online","capabilities":["temp"]}""");
+        await device.PublishAsync($"{prefix}/sensor-9/heartbeat", """{"nodeId":"sensor-9","name":"Sensor 9","status":"online","capabilities":["temp"]}""");
         await Eventually.TrueAsync(() => coordinator.Cluster.GetNode("sensor-9")!.Status == EdgeNodeStatus.Online, TimeSpan.FromSeconds(20), "sensor-9 Online");
     }
 

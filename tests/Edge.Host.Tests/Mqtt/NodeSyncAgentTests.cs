@@ -134,19 +134,19 @@ public class NodeSyncAgentTests
         await Assert.That(connect.WillTopic).IsEqualTo($"{Prefix}/n1/status");
         await Assert.That(connect.WillRetain).IsTrue();
         var will = Parse(connect.WillPayload.ToArray());
-        await Assert.That(will["status"]!.GetValue<string>()).IsEqualTo("Offline");
+        await Assert.That(will["status"]!.GetValue<string>()).IsEqualTo("offline");
         await Assert.That(will["reason"]!.GetValue<string>()).IsEqualTo("lost");
         await Assert.That(h.Transport.Subscriptions).Contains($"{Prefix}/n1/desired");
         await Assert.That(h.Transport.Subscriptions).Contains($"{Prefix}/n1/deploy");
         var online = h.Transport.Published.First(p => p.Topic == $"{Prefix}/n1/status");
         await Assert.That(online.Retain).IsTrue();
-        await Assert.That(Parse(online.Payload)["status"]!.GetValue<string>()).IsEqualTo("Online");
+        await Assert.That(Parse(online.Payload)["status"]!.GetValue<string>()).IsEqualTo("online");
 
         await h.Agent.StopAsync(CancellationToken.None);
 
         var last = h.Transport.Published.Last(p => p.Topic == $"{Prefix}/n1/status");
         await Assert.That(last.Retain).IsTrue();
-        await Assert.That(Parse(last.Payload)["status"]!.GetValue<string>()).IsEqualTo("Offline");
+        await Assert.That(Parse(last.Payload)["status"]!.GetValue<string>()).IsEqualTo("offline");
         await Assert.That(Parse(last.Payload)["reason"]!.GetValue<string>()).IsEqualTo("shutdown");
         await Assert.That(h.Transport.Disconnects).IsEqualTo(1);
     }
@@ -165,7 +165,7 @@ public class NodeSyncAgentTests
         var json = Parse(heartbeat.Payload);
         await Assert.That(heartbeat.Delivery).IsEqualTo(MqttDelivery.AtMostOnce);
         await Assert.That(json["nodeId"]!.GetValue<string>()).IsEqualTo("n1");
-        await Assert.That(json["status"]!.GetValue<string>()).IsEqualTo("Online");
+        await Assert.That(json["status"]!.GetValue<string>()).IsEqualTo("online");
         await Assert.That(json["capabilities"]!.ToJsonString()).IsEqualTo("""["camera","gpu"]""");
         await Assert.That(json["functionCount"]!.GetValue<int>()).IsEqualTo(1);
         await Assert.That(json["functions"]!.ToJsonString()).IsEqualTo("""["echo"]""");

@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Edge.Host.Tests.Process;
+
+namespace Edge.Host.Tests.Mqtt;
+
+/// <summary>
+/// Three <c>edge-host serve --mqtt</c> node processes and one <c>--coordinator</c> through a real Mosquitto: every node
+/// appears Online; a SIGKILLed node turns Offline through its last will; restarted, it comes back Online with its
+/// durable state.
+/// </summary>
+[NotInParallel("broker-restarts")]
+public class FleetProcessTests
+{
+    [Test]
+    public async Task Fleet_of_processes_last_will_on_SIGKILL_and_durable_return()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var prefix = BrokerSyncTests.Prefix();
+        var root = Directory.CreateTempSubdirectory("edge-fleet-").FullName;
+        var hosts = new List<FleetProcess>();
+        try
+        {
+            string[] Common(string id) =>
+            [
+                "--data-dir", Path.Combine(root, id), "--node-id", id, "--mqtt", broker.Uri, "--mqtt-topic-prefix", prefix,
+                "--heartbeat-seconds", "0.5", "--offline-after-seconds", "3",
+            ];
+
+            var coordinator = await FleetProcess.StartAsync([.. Common("coord"), "--coordinator"]);
+            hosts.Add(coordinator);
+            var nodes = new Dictionary<string, FleetProcess>();
+            foreach (var id in new[] { "n1", "n2", "n3" })
+            {
+                nodes[id] = await FleetProcess.StartAsync([.. Common(id), "--capabilities", id == "n3" ? "gpu" : "camera"]);
+                hosts.Add(nodes[id]);
+            }
+
+            await Eventually.TrueAsync(
+                async () => await Statuses(coordinator) is var s && new[] { "n1", "n2", "n3" }.All(id => s.GetValueOrDefault(id) == "online"),
+                TimeSpan.FromSeconds(30),
+                "n1, n2, n3 online at the coordinator");
+
+            // n2 gets state, then dies without any goodbye.
+            using (var put = await nodes["n2"].Client.PutAsync("/v1/state", new StringContent("""{"valve":"open","flow":12.5}""", Encoding.UTF8, "application/json")))
+            {
+                await Assert.That(put.StatusCode).IsEqualTo(HttpStatusCode.OK);
+            }
+
+            await Eventually.TrueAsync(async () => (await Health(nodes["n2"]))?["pending"]?.GetValue<int>() == 0, TimeSpan.FromSeconds(20), "n2 state pushed");
+            var killedAt = Stopwatch.GetTimestamp();
+            await nodes["n2"].SignalAsync(9);
+            await nodes["n2"].WaitForExitAsync(TimeSpan.FromSeconds(10));
+
+            await Eventually.TrueAsync(async () => (await Statuses(coordinator)).GetValueOrDefault("n2") == "offline", TimeSpan.FromSeconds(10), "n2 offline");
+            var offlineAfter = Stopwatch.GetElapsedTime(killedAt);
+            Console.WriteLine($"SIGKILLed node marked offline by the coordinator after {offlineAfter.TotalMilliseconds:0} ms (heartbeat timeout 3 s)");
+
+            // Through the last will, not the timeout: well within the heartbeat timeout.
+            await Assert.That(offlineAfter).IsLessThan(TimeSpan.FromSeconds(3));
+            var others = await Statuses(coordinator);
+            await Assert.That(others["n1"]).IsEqualTo("online");
+            await Assert.That(others["n3"]).IsEqualTo("online");
+
+            var restarted = await FleetProcess.StartAsync([.. Common("n2"), "--capabilities", "camera"]);
+            hosts.Add(restarted);
+            await Eventually.TrueAsync(async () => (await Statuses(coordinator)).GetValueOrDefault("n2") == "online", TimeSpan.FromSeconds(30), "n2 online again");
+            var state = (await restarted.Client.GetFromJsonAsync<JsonObject>("/v1/state"))!;
+            await Assert.That(state["version"]!.GetValue<long>()).IsEqualTo(1);
+            await Assert.That(state["data"]!["valve"]!.GetValue<string>()).IsEqualTo("open");
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static async Task<Dictionary<string, string>> Statuses(FleetProcess coordinator)
+    {
+        try
+        {
+            var nodes = await coordinator.Client.GetFromJsonAsync<JsonArray>("/v1/cluster/nodes");
+            return nodes!.Select(n => n!.AsObject()).ToDictionary(n => n["id"]!.GetValue<string>(), n => n["status"]!.GetValue<string>());
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
+    }
+
+    private static async Task<JsonObject?> Health(FleetProcess host)
+    {
+        try
+        {
+            return await host.Client.GetFromJsonAsync<JsonObject>("/readyz");
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>One <c>edge-host serve</c> child process on a free loopback port.</summary>
+internal sealed class FleetProcess : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+
+    private FleetProcess(System.Diagnostics.Process process, int port)
+    {
+        Process = process;
+        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+    }
+
+    public System.Diagnostics.Process Process { get; }
+
+    public HttpClient Client { get; }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<FleetProcess> StartAsync(string[] args)
+    {
+        var port = MosquittoBroker.FreePort();
+        var process = System.Diagnostics.Process.Start(ChildHost.StartInfo(["serve", "--urls", $"http://127.0.0.1:{port}", .. args]))!;
+        var host = new FleetProcess(process, port);
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"edge-host exited with {process.ExitCode}: {host.Output}");
+            }
+
+            try
+            {
+                using var response = await host.Client.GetAsync("/healthz");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return host;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(50);
+        }
+
+        await host.DisposeAsync();
+        throw new TimeoutException("edge-host did not become healthy within 60 s");
+    }
+
+    public async Task SignalAsync(int signal)
+    {
+        using var kill = System.Diagnostics.Process.Start(new ProcessStartInfo("kill", [$"-{signal}", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        await kill.WaitForExitAsync();
+    }
+
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await Process.WaitForExitAsync(cts.Token);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!Process.HasExited)
+        {
+            Process.Kill(entireProcessTree: true);
+            await Process.WaitForExitAsync();
+        }
+
+        Process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
