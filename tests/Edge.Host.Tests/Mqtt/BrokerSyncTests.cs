@@ -138,6 +138,28 @@ public class BrokerSyncTests(SharedMosquitto broker)
         await Assert.That(status.Json["reason"]!.GetValue<string>()).IsEqualTo("shutdown");
     }
 
+    [Test]
+    public async Task Desired_state_sent_while_the_node_is_away_is_delivered_when_it_returns()
+    {
+        var prefix = Prefix();
+        await using (var first = new BrokerNode(broker.Uri, prefix, "n1"))
+        {
+            await first.Agent.StartAsync(CancellationToken.None);
+            await Eventually.TrueAsync(() => first.Agent.IsConnected, TimeSpan.FromSeconds(20), "connected");
+        }
+
+        await using var cloud = await MqttProbe.ConnectAsync(broker.Uri, "cloud-" + prefix);
+        await cloud.PublishAsync($"{prefix}/n1/desired", Wire(SyncState.FromData(new JsonObject { ["mode"] = "night", ["lux"] = 3.0 }, 5)));
+
+        // Same client id: the broker kept the session and queued the message for it.
+        await using var again = new BrokerNode(broker.Uri, prefix, "n1");
+        await again.Agent.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => again.Agent.DesiredApplied == 1, TimeSpan.FromSeconds(20), "queued desired applied");
+
+        await Assert.That(again.Sync.LocalVersion).IsEqualTo(5);
+        await Assert.That(again.Sync.GetLocalState()!.Checksum).IsEqualTo(StateChecksum.Compute(new JsonObject { ["lux"] = 3.0, ["mode"] = "night" }));
+    }
+
     internal static string Prefix() => "t" + Guid.NewGuid().ToString("N")[..10] + "/v1";
 
     internal static byte[] Wire(SyncState state) =>
