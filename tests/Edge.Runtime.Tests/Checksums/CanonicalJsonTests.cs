@@ -247,7 +247,7 @@ public class CanonicalJsonTests
         var mismatches = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
         {
             var bad = 0;
-            for (var round = 0; round < 200; round++)
+            for (var round = 0; round < 50; round++)
             {
                 for (var i = 0; i < states.Length; i++)
                 {

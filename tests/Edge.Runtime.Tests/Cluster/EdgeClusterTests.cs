@@ -475,7 +475,7 @@ public class EdgeClusterTests
 
         var tasks = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
         {
-            for (var i = 0; i < 2_000; i++)
+            for (var i = 0; i < 1_000; i++)
             {
                 cluster.Heartbeat($"n{i % 20:00}", i % 3 == 0 ? EdgeNodeStatus.Degraded : null);
                 cluster.RegisterNode(new EdgeNode($"t{t}-{i % 5}", "x"));

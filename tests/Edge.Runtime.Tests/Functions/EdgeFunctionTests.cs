@@ -135,6 +135,17 @@ public class EdgeFunctionTests
     }
 
     [Test]
+    public async Task Json_context_attribute_names_the_context_on_the_assembly()
+    {
+        var attribute = new EdgeJsonContextAttribute(typeof(string));
+        var usage = (AttributeUsageAttribute)Attribute.GetCustomAttribute(typeof(EdgeJsonContextAttribute), typeof(AttributeUsageAttribute))!;
+
+        await Assert.That(attribute.ContextType).IsEqualTo(typeof(string));
+        await Assert.That(usage.ValidOn).IsEqualTo(AttributeTargets.Assembly);
+        await Assert.That(usage.AllowMultiple).IsFalse();
+    }
+
+    [Test]
     public async Task Descriptors_are_values()
     {
         EdgeParameterDescriptor[] parameters = [new("x", "global::System.Int32")];
