@@ -591,21 +591,24 @@ internal static class Parser
                 : "null";
         }
 
-        var literal = value switch
+        // Typed literals need no cast; enums and the small integer types do.
+        return value switch
         {
+            _ when target.TypeKind == TypeKind.Enum =>
+                "(" + targetName + ")(" + ((IFormattable)value).ToString(null, CultureInfo.InvariantCulture) + ")",
             bool b => b ? "true" : "false",
             string s => SymbolDisplay.FormatLiteral(s, quote: true),
             char c => SymbolDisplay.FormatLiteral(c, quote: true),
             double d => DoubleLiteral(d, "double", "D"),
             float f => DoubleLiteral(f, "float", "F"),
             decimal m => m.ToString(CultureInfo.InvariantCulture) + "M",
+            int i => i.ToString(CultureInfo.InvariantCulture),
             long l => l.ToString(CultureInfo.InvariantCulture) + "L",
             ulong ul => ul.ToString(CultureInfo.InvariantCulture) + "UL",
             uint ui => ui.ToString(CultureInfo.InvariantCulture) + "U",
-            IFormattable other => other.ToString(null, CultureInfo.InvariantCulture),
-            _ => value.ToString() ?? "default",
+            IFormattable other => "(" + targetName + ")(" + other.ToString(null, CultureInfo.InvariantCulture) + ")",
+            _ => "default(" + targetName + ")",
         };
-        return "(" + targetName + ")(" + literal + ")";
     }
 
     private static string DoubleLiteral(double value, string keyword, string suffix)

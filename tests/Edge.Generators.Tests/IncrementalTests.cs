@@ -93,7 +93,9 @@ public class IncrementalTests
             throw new ArgumentException($"'{from}' is not in tree {tree}.", nameof(from));
         }
 
-        return compilation.ReplaceSyntaxTree(old, CSharpSyntaxTree.ParseText(text.Replace(from, to, StringComparison.Ordinal), GeneratorRunner.ParseOptions, old.FilePath));
+        // The untouched trees stay the same objects, as in an IDE edit, so the driver can tell what changed.
+        var edited = CSharpSyntaxTree.ParseText(text.Replace(from, to, StringComparison.Ordinal), GeneratorRunner.ParseOptions, old.FilePath);
+        return GeneratorRunner.Compile(compilation.SyntaxTrees.Select(t => t == old ? edited : t));
     }
 
     private static List<IncrementalStepRunReason> OutputReasons(GeneratorDriverRunResult result) =>

@@ -77,7 +77,7 @@ internal static class Sources
             public static double[] Sequences(byte[] payload, int[] ints, string[] names, string?[]? loose, ReadOnlySpan<double> span, ReadOnlyMemory<byte> bytes, Color[] colors) => [];
 
             [EdgeFunction("defaults")]
-            public static int? Defaults(int count = 3, double ratio = 0.5, string label = "a\"b", long big = -9000000000L, int? maybe = null, float f = 1.5f, decimal money = 2.25m, char sep = ',', bool flag = true, Color color = Color.Green) => count;
+            public static int? Defaults(int count = 3, double ratio = 0.5, string label = "a\"b", long big = -9000000000L, int? maybe = null, float f = 1.5f, decimal money = 2.25m, char sep = ',', bool flag = true, Color color = Color.Green, byte small = 7, double nan = double.NaN, Access access = Access.Read | Access.Write) => count;
 
             [EdgeFunction("results")]
             public static Memory<Color> Results(Guid? id, DateTimeOffset? at) => Array.Empty<Color>();

@@ -31,26 +31,32 @@ internal static class GeneratorRunner
 {
     public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
-    private static readonly Lazy<CSharpCompilation> Empty = new(() => CSharpCompilation.Create(
-        "TestApp",
-        [],
-        [.. Net100.References.All, MetadataReference.CreateFromFile(typeof(EdgeRuntime).Assembly.Location)],
-        new CSharpCompilationOptions(
-            OutputKind.DynamicallyLinkedLibrary,
-            nullableContextOptions: NullableContextOptions.Enable,
-            allowUnsafe: true,
-            deterministic: true)));
+    // Shared by every test: the reference set is the expensive part. Each compilation is created fresh from it, so no
+    // test shares a compilation's lazily built declaration state with another.
+    private static readonly MetadataReference[] References =
+        [.. Net100.References.All, MetadataReference.CreateFromFile(typeof(EdgeRuntime).Assembly.Location)];
+
+    private static readonly CSharpCompilationOptions Options = new(
+        OutputKind.DynamicallyLinkedLibrary,
+        nullableContextOptions: NullableContextOptions.Enable,
+        allowUnsafe: true,
+        deterministic: true);
 
     private static readonly string[] TrackedNames =
         [TrackingNames.Functions, TrackingNames.Collected, TrackingNames.Assembly, TrackingNames.Table];
 
     public static CSharpCompilation Compile(params string[] sources) =>
-        Empty.Value.AddSyntaxTrees(sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")));
+        Compile(sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")));
+
+    public static CSharpCompilation Compile(IEnumerable<SyntaxTree> trees) =>
+        CSharpCompilation.Create("TestApp", trees, References, Options);
 
     public static CSharpCompilation WithoutRuntime(string source) =>
-        Empty.Value
-            .RemoveReferences(Empty.Value.References.Where(r => r.Display?.EndsWith("Edge.Runtime.dll", StringComparison.Ordinal) == true))
-            .AddSyntaxTrees(CSharpSyntaxTree.ParseText(source, ParseOptions, path: "Source0.cs"));
+        CSharpCompilation.Create(
+            "TestApp",
+            [CSharpSyntaxTree.ParseText(source, ParseOptions, path: "Source0.cs")],
+            References.Where(r => r.Display?.EndsWith("Edge.Runtime.dll", StringComparison.Ordinal) != true),
+            Options);
 
     public static GeneratorRun Run(string source, string? rootNamespace = "TestApp") => Run(Compile(source), rootNamespace);
 
