@@ -331,6 +331,11 @@ internal static class Parser
 
     private static string? InaccessibleBecause(IMethodSymbol method)
     {
+        if (method.IsAbstract || method.IsVirtual)
+        {
+            return "an abstract or virtual interface member cannot be called through its type";
+        }
+
         if (!IsAssemblyVisible(method.DeclaredAccessibility))
         {
             return "it is " + AccessibilityText(method.DeclaredAccessibility) + "; make it public or internal";

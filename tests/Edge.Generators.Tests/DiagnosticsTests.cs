@@ -129,6 +129,29 @@ public class DiagnosticsTests
     }
 
     [Test]
+    public async Task EDGE003_static_abstract_interface_member()
+    {
+        await Reports("EDGE003", """
+            public interface IF
+            {
+                [EdgeFunction("f")] static abstract int [|A|]();
+            }
+            """);
+    }
+
+    [Test]
+    public async Task Obsolete_function_compiles_without_warnings()
+    {
+        await Ok("""
+            public static class F
+            {
+                [System.Obsolete("use B")]
+                [EdgeFunction("f")] public static int A() => 1;
+            }
+            """);
+    }
+
+    [Test]
     public async Task EDGE004_generic_method()
     {
         await Reports("EDGE004", """
