@@ -290,7 +290,7 @@ public sealed class EdgeRuntime
         var start = _time.GetTimestamp();
         var deadline = (shape & HandlerShape.TakesToken) != 0 ? RentDeadline(slot.Function.Timeout) : null;
         var link = deadline is not null && ct.CanBeCanceled
-            ? ct.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline)
+            ? ct.UnsafeRegister(static s => CancelQuietly((CancellationTokenSource)s!), deadline)
             : default;
         var runaway = false;
         try
@@ -405,6 +405,18 @@ public sealed class EdgeRuntime
             Error = error.Message,
         });
         return error;
+    }
+
+    /// <summary>Relays the caller's cancellation; a runaway's deadline source may already be disposed when it fires.</summary>
+    private static void CancelQuietly(CancellationTokenSource deadline)
+    {
+        try
+        {
+            deadline.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     /// <summary>Keeps a runaway's in-flight slot (and its deadline source) until the handler really ends.</summary>

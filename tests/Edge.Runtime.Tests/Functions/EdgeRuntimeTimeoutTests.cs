@@ -314,6 +314,55 @@ public class EdgeRuntimeTimeoutTests
     }
 
     [Test]
+    public async Task Repeated_caller_cancellations_never_fail_the_callers_cancel_and_free_every_slot()
+    {
+        var runtime = Runtime(Clock());
+        runtime.Deploy(new EdgeFunction("f", "f", (Func<int, CancellationToken, Task<int>>)(async (x, ct) =>
+        {
+            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            return x;
+        })));
+        var cancelFailures = 0;
+        var wrongOutcomes = 0;
+
+        for (var i = 0; i < 300; i++)
+        {
+            using var cts = new CancellationTokenSource();
+            var call = runtime.InvokeAsync<int, int>("f", i, cts.Token).AsTask();
+            var canceller = Task.Run(() =>
+            {
+                try
+                {
+                    cts.Cancel();
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref cancelFailures);
+                }
+            });
+            try
+            {
+                await call;
+                wrongOutcomes++;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (Exception)
+            {
+                wrongOutcomes++;
+            }
+
+            await canceller;
+        }
+
+        await Assert.That(cancelFailures).IsEqualTo(0);
+        await Assert.That(wrongOutcomes).IsEqualTo(0);
+        await Assert.That(Eventually(() => runtime.InFlight == 0)).IsTrue();
+        await Assert.That(runtime.Metrics.ErrorCount()).IsEqualTo(300);
+    }
+
+    [Test]
     public async Task Timeouts_on_several_functions_are_independent()
     {
         var time = Clock();
