@@ -190,7 +190,8 @@ internal sealed class BrokerNode : IAsyncDisposable
         int maxMessageBytes = 256 * 1024,
         string[]? capabilities = null,
         Func<string, EdgeFunction?>? catalog = null,
-        EdgeSynchronizer? sync = null)
+        EdgeSynchronizer? sync = null,
+        Action<MqttOptions>? configure = null)
     {
         Node = new EdgeNode(nodeId, nodeId.ToUpperInvariant()) { Capabilities = capabilities ?? [] };
         Runtime = new EdgeRuntime(Node);
@@ -209,6 +210,7 @@ internal sealed class BrokerNode : IAsyncDisposable
             ConnectTimeout = TimeSpan.FromSeconds(2),
             MaxMessageBytes = maxMessageBytes,
         };
+        configure?.Invoke(Options);
         Agent = new NodeSyncAgent(Node, Runtime, Sync, Options, catalog: catalog, logger: TestLogging.Factory.CreateLogger<NodeSyncAgent>());
     }
 

@@ -24,7 +24,9 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     public int Port { get; }
 
-    public string Uri => $"mqtt://127.0.0.1:{Port}";
+    public bool Tls { get; private init; }
+
+    public string Uri => $"{(Tls ? "mqtts" : "mqtt")}://127.0.0.1:{Port}";
 
     public string LogPath => Path.Combine(_dir, "mosquitto.log");
 
@@ -53,7 +55,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             "mosquitto is not installed: the MQTT integration tests need a real broker. Install it with `apt-get install -y mosquitto` (.ci/run does this).");
     }
 
-    public static async Task<MosquittoBroker> StartAsync(bool persistence = false)
+    public static async Task<MosquittoBroker> StartAsync(bool persistence = false, bool tls = false)
     {
         var port = FreePort();
         var dir = Directory.CreateTempSubdirectory("edge-mosquitto-").FullName;
@@ -72,6 +74,29 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             "log_type warning",
             "log_type notice",
         };
+        if (tls)
+        {
+            // A throw-away self-signed certificate: clients must either trust it or allow untrusted certificates.
+            var info = new ProcessStartInfo("openssl") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var arg in new[] { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-keyout", Path.Combine(dir, "key.pem"), "-out", Path.Combine(dir, "cert.pem") })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            using var openssl = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("openssl did not start");
+            var stderr = openssl.StandardError.ReadToEndAsync();
+            await openssl.WaitForExitAsync();
+            if (openssl.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"openssl could not make a test certificate: {await stderr}");
+            }
+
+            lines.Add($"certfile {Path.Combine(dir, "cert.pem")}");
+            lines.Add($"keyfile {Path.Combine(dir, "key.pem")}");
+            lines.Add($"cafile {Path.Combine(dir, "cert.pem")}");
+        }
+
         if (Environment.UserName == "root")
         {
             // Started as root, mosquitto would switch to the 'mosquitto' user and lose access to the temp dir.
@@ -79,7 +104,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         }
 
         await File.WriteAllLinesAsync(config, lines);
-        var broker = new MosquittoBroker(port, dir, config);
+        var broker = new MosquittoBroker(port, dir, config) { Tls = tls };
         await broker.StartAgainAsync();
         return broker;
     }
