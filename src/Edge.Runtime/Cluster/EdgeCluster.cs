@@ -22,7 +22,8 @@ public sealed record ClusterHealth(
 public sealed class EdgeCluster
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, Member> _members = new(StringComparer.Ordinal);
+    // Ordered: ListNodes promises registration order, which a Dictionary loses once a removed slot is reused.
+    private readonly OrderedDictionary<string, Member> _members = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
     /// <summary>Creates an empty cluster.</summary>
@@ -97,7 +98,7 @@ public sealed class EdgeCluster
         }
     }
 
-    /// <summary>The registered nodes in registration order, optionally only those in <paramref name="status"/>.</summary>
+    /// <summary>The registered nodes in registration order (a re-registered id keeps its place), optionally only those in <paramref name="status"/>.</summary>
     public IReadOnlyList<EdgeNode> ListNodes(EdgeNodeStatus? status = null)
     {
         lock (_lock)

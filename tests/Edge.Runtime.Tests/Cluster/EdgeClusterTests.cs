@@ -169,6 +169,20 @@ public class EdgeClusterTests
     }
 
     [Test]
+    public async Task List_keeps_registration_order_across_deregistrations()
+    {
+        var (cluster, _) = Cluster(new EdgeNode("a", "a"), new EdgeNode("b", "b"), new EdgeNode("c", "c"));
+
+        cluster.DeregisterNode("a");
+        cluster.RegisterNode(new EdgeNode("d", "d"));
+        cluster.RegisterNode(new EdgeNode("b", "b2"));
+
+        await Assert.That(cluster.ListNodes().Select(n => n.Id)).IsEquivalentTo(
+            new[] { "b", "c", "d" }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
+        await Assert.That(cluster.GetNode("b")!.Name).IsEqualTo("b2");
+    }
+
+    [Test]
     public async Task Listed_nodes_are_a_copy()
     {
         var (cluster, _) = Cluster(new EdgeNode("a", "a"));
