@@ -55,6 +55,7 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
     private long _deployApplied;
     private long _deployRefused;
     private long _publishFailures;
+    private long _oversizeSkipped;
 
     /// <summary>Creates an agent; nothing connects before <see cref="StartAsync"/>.</summary>
     /// <param name="node">The node (its id is the topic level; its capabilities go into heartbeats).</param>
@@ -142,6 +143,9 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
     /// <summary>Deployment intents refused (unknown function, missing capability).</summary>
     public long DeployRefused => Interlocked.Read(ref _deployRefused);
 
+    /// <summary>Outgoing changes or states over <see cref="MqttOptions.MaxMessageBytes"/>, skipped because no broker would take them.</summary>
+    public long OversizeSkipped => Interlocked.Read(ref _oversizeSkipped);
+
     /// <summary>Successful connections after the first.</summary>
     public long Reconnects => _connection.Reconnects;
 
@@ -228,6 +232,7 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         yield return new("edge_mqtt_state_published_total", "counter", "Retained state publications.", StatesPublished);
         yield return new("edge_mqtt_heartbeats_total", "counter", "Heartbeats sent.", Heartbeats);
         yield return new("edge_mqtt_publish_failures_total", "counter", "Publishes that failed (connection lost or broker refusal).", Interlocked.Read(ref _publishFailures));
+        yield return new("edge_mqtt_outgoing_oversize_total", "counter", "Changes or states too large to publish (skipped; the retained state carries their effect when it fits).", OversizeSkipped);
         yield return new("edge_mqtt_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedMalformed, "reason=\"malformed\"");
         yield return new("edge_mqtt_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedChecksum, "reason=\"checksum\"");
         yield return new("edge_mqtt_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedOversize, "reason=\"oversize\"");
@@ -334,11 +339,22 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
                             Timestamp = change.Timestamp.ToUniversalTime(),
                         };
                         var payload = MqttJson.Serialize(message, MqttJsonContext.Default.ChangeMessage);
-                        await _transport.PublishAsync(_changesTopic, payload, MqttDelivery.AtLeastOnce, false, ct).ConfigureAwait(false);
+                        if (payload.Length > _options.MaxMessageBytes)
+                        {
+                            // A broker drops a connection that sends a packet over its limit, so this change could never
+                            // be delivered and would block every later one. It is skipped (counted, logged); the
+                            // retained state still carries its effect.
+                            Interlocked.Increment(ref _oversizeSkipped);
+                            LogOversizeChange(_logger, change.Version, payload.Length, _options.MaxMessageBytes);
+                        }
+                        else
+                        {
+                            await _transport.PublishAsync(_changesTopic, payload, MqttDelivery.AtLeastOnce, false, ct).ConfigureAwait(false);
+                            Interlocked.Increment(ref _published);
+                        }
 
-                        // PUBACK received: the broker has this version. Only now may it be confirmed.
+                        // PUBACK received (or the change is undeliverable): only now may it be confirmed.
                         _ackedUpTo = change.Version;
-                        Interlocked.Increment(ref _published);
                         sent++;
                         if (_ackedUpTo - _confirmedUpTo >= ConfirmBatch)
                         {
@@ -362,9 +378,18 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
             if (state is not null && state.Version != Interlocked.Read(ref _statePublishedVersion))
             {
                 var payload = MqttJson.Serialize(SyncStateMessage.From(state), MqttJsonContext.Default.SyncStateMessage);
-                await _transport.PublishAsync(_stateTopic, payload, MqttDelivery.AtLeastOnce, true, ct).ConfigureAwait(false);
+                if (payload.Length > _options.MaxMessageBytes)
+                {
+                    Interlocked.Increment(ref _oversizeSkipped);
+                    LogOversizeState(_logger, state.Version, payload.Length, _options.MaxMessageBytes);
+                }
+                else
+                {
+                    await _transport.PublishAsync(_stateTopic, payload, MqttDelivery.AtLeastOnce, true, ct).ConfigureAwait(false);
+                    Interlocked.Increment(ref _statesPublished);
+                }
+
                 Interlocked.Exchange(ref _statePublishedVersion, state.Version);
-                Interlocked.Increment(ref _statesPublished);
             }
         }
         finally
@@ -638,6 +663,12 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT push paused: {Reason}")]
     private static partial void LogDrainFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Change v{Version} is {Bytes} bytes, over the MQTT message limit of {Limit}: not published (the retained state carries it)")]
+    private static partial void LogOversizeChange(ILogger logger, long version, int bytes, int limit);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "State v{Version} is {Bytes} bytes, over the MQTT message limit of {Limit}: retained state not updated")]
+    private static partial void LogOversizeState(ILogger logger, long version, int bytes, int limit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT message on {Topic} rejected ({Kind}): {Reason}")]
     private static partial void LogRejected(ILogger logger, string topic, string kind, string reason);

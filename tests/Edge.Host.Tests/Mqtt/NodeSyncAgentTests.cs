@@ -123,6 +123,24 @@ public class NodeSyncAgentTests
     }
 
     [Test]
+    public async Task A_change_too_large_for_any_broker_is_skipped_and_counted_instead_of_blocking_the_queue()
+    {
+        await using var h = new Harness(maxMessageBytes: 4096);
+        h.Sync.UpdateLocal(new JsonObject { ["i"] = 1 });
+        h.Sync.UpdateLocal(new JsonObject { ["blob"] = new string('x', 5000) });
+        h.Sync.UpdateLocal(new JsonObject { ["i"] = 3 });
+
+        await h.Agent.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => h.Sync.PendingCount == 0 && h.Agent.StatesPublished == 1, TimeSpan.FromSeconds(10), "queue drained");
+
+        var versions = h.Transport.PublishedOn($"{Prefix}/n1/changes").Select(p => Parse(p)["version"]!.GetValue<long>());
+        await Assert.That(versions).IsEquivalentTo(new long[] { 1, 3 });
+        await Assert.That(h.Agent.OversizeSkipped).IsEqualTo(1);
+        await Assert.That(h.Agent.Published).IsEqualTo(2);
+        await Assert.That(Parse(h.Transport.PublishedOn($"{Prefix}/n1/state")[0])["version"]!.GetValue<long>()).IsEqualTo(3);
+    }
+
+    [Test]
     public async Task Connect_sets_a_retained_Offline_last_will_announces_Online_and_stop_publishes_Offline()
     {
         await using var h = new Harness();
