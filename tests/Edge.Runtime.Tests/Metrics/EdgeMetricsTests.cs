@@ -193,6 +193,67 @@ public class EdgeMetricsTests
     }
 
     [Test]
+    [Arguments(1)]
+    [Arguments(2)]
+    [Arguments(3)]
+    [Arguments(4)]
+    [Arguments(5)]
+    public async Task Percentiles_match_a_full_sort_on_random_windows(int seed)
+    {
+        var random = new Random(seed);
+        var mismatches = new List<string>();
+        foreach (var size in new[] { 1, 2, 3, 7, 20, 99, 100, 101, 257, 1000 })
+        {
+            var metrics = new EdgeMetrics(capacity: 512);
+            var values = new double[size];
+            for (var i = 0; i < size; i++)
+            {
+                // Few distinct values in some windows, so ties are exercised too.
+                values[i] = seed % 2 == 0 ? random.Next(0, 5) : Math.Round(random.NextDouble() * 1000, 3);
+                metrics.Record(new InvocationRecord(i % 3 == 0 ? "a" : "b", "n", values[i], true));
+            }
+
+            var window = values.Skip(Math.Max(0, size - 512)).ToArray();
+            var windowA = values.Select((v, i) => (v, i)).Where(x => x.i % 3 == 0 && x.i >= size - 512).Select(x => x.v).ToArray();
+            var summary = metrics.Summary();
+            var summaryA = metrics.Summary("a");
+            Check($"n={size} p50", Reference(window, 0.50), summary.P50Ms);
+            Check($"n={size} p95", Reference(window, 0.95), summary.P95Ms);
+            Check($"n={size} p99", Reference(window, 0.99), summary.P99Ms);
+            Check($"n={size} a p50", Reference(windowA, 0.50), summaryA.P50Ms);
+            Check($"n={size} a p99", Reference(windowA, 0.99), summaryA.P99Ms);
+            foreach (var q in new[] { 0.0, 0.1, 0.333, 0.5, 0.9, 0.999, 1.0 })
+            {
+                Check($"n={size} q={q}", Reference(window, q), metrics.Percentile(q));
+            }
+        }
+
+        await Assert.That(string.Join("; ", mismatches)).IsEqualTo("");
+
+        void Check(string what, double expected, double actual)
+        {
+            if (Math.Abs(expected - actual) > 1e-9)
+            {
+                mismatches.Add($"{what}: expected {expected}, got {actual}");
+            }
+        }
+
+        static double Reference(double[] data, double q)
+        {
+            if (data.Length == 0)
+            {
+                return 0.0;
+            }
+
+            var sorted = data.Order().ToArray();
+            var rank = q * (sorted.Length - 1);
+            var lower = (int)Math.Floor(rank);
+            var upper = Math.Min(lower + 1, sorted.Length - 1);
+            return sorted[lower] + ((sorted[upper] - sorted[lower]) * (rank - lower));
+        }
+    }
+
+    [Test]
     [Arguments(-0.01)]
     [Arguments(1.01)]
     public async Task Percentile_quantile_must_be_within_0_and_1(double q)
