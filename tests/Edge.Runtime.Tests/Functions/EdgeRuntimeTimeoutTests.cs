@@ -248,6 +248,28 @@ public class EdgeRuntimeTimeoutTests
     }
 
     [Test]
+    public async Task A_reused_deadline_source_is_rearmed_from_the_new_start()
+    {
+        var time = Clock();
+        var runtime = Runtime(time);
+        var step = TimeSpan.Zero;
+        runtime.Deploy(new EdgeFunction("f", "f", (Func<CancellationToken, bool>)(ct =>
+        {
+            time.Advance(step);
+            return ct.IsCancellationRequested;
+        }))
+        { TimeoutSeconds = 30 });
+
+        await Assert.That(runtime.Invoke<bool>("f")).IsFalse();
+        time.Advance(TimeSpan.FromSeconds(25));
+        step = TimeSpan.FromSeconds(10);
+
+        // 35 s after the first call's start, but only 10 s into this one: the old deadline must not fire.
+        await Assert.That(runtime.Invoke<bool>("f")).IsFalse();
+        await Assert.That(runtime.Metrics.SuccessRate()).IsEqualTo(100.0);
+    }
+
+    [Test]
     public async Task Caller_cancellation_before_the_call_throws_and_runs_nothing()
     {
         var runtime = Runtime(Clock());
