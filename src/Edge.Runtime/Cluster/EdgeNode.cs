@@ -50,9 +50,11 @@ public sealed class EdgeNode(string id, string name)
     /// <summary>True when the node has capability <paramref name="c"/> (ordinal, case-insensitive).</summary>
     public bool HasCapability(string c)
     {
-        foreach (var capability in Capabilities)
+        // Indexed, not foreach: enumerating an IList allocates, and fleet-wide deploys ask once per node.
+        var capabilities = Capabilities;
+        for (var i = 0; i < capabilities.Count; i++)
         {
-            if (string.Equals(capability, c, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(capabilities[i], c, StringComparison.OrdinalIgnoreCase))
             {
                 return true;
             }

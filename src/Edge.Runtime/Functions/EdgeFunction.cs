@@ -71,9 +71,11 @@ public sealed class EdgeFunction(string id, string name, Delegate handler)
     public bool CanRunOn(EdgeNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        foreach (var capability in RequiredCapabilities)
+        // Indexed, not foreach: enumerating through the interface allocates, and DeployToAll asks once per node.
+        var required = RequiredCapabilities;
+        for (var i = 0; i < required.Count; i++)
         {
-            if (!node.HasCapability(capability))
+            if (!node.HasCapability(required[i]))
             {
                 return false;
             }
