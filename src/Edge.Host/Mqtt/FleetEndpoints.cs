@@ -12,7 +12,8 @@ public static class FleetEndpoints
 {
     /// <summary>
     /// Maps <c>POST /v1/cluster/nodes/{id}/desired</c> (body: a SyncState) and <c>POST /v1/cluster/deploy</c>
-    /// (body: <c>{"functionId","action","nodeId"?,"capability"?}</c>). Both reply <c>{"sent":n,"nodes":[…]}</c>; errors are
+    /// (body: <c>{"functionId","action","nodeId"?,"capability"?}</c>), both replying <c>{"sent":n,"nodes":[…]}</c>, and
+    /// <c>GET /v1/cluster/nodes/{id}/heartbeat</c> (the node's last heartbeat: functions, load, versions, pending). Errors are
     /// <c>application/problem+json</c>: 400 bad body, 404 unknown node, 413 body over the MQTT message limit, 503 broker unreachable.
     /// Plain <see cref="RequestDelegate"/>s with source-generated JSON: nothing here needs reflection.
     /// </summary>
@@ -24,7 +25,22 @@ public static class FleetEndpoints
 
         app.MapPost("/v1/cluster/nodes/{id}/desired", context => DesiredAsync(context, coordinator, limit));
         app.MapPost("/v1/cluster/deploy", context => DeployAsync(context, coordinator, limit));
+        app.MapGet("/v1/cluster/nodes/{id}/heartbeat", context => LastHeartbeatAsync(context, coordinator));
         return app;
+    }
+
+    private static async Task LastHeartbeatAsync(HttpContext context, ClusterCoordinator coordinator)
+    {
+        var id = context.Request.RouteValues["id"] as string ?? "";
+        if (coordinator.LastHeartbeat(id) is not { } heartbeat)
+        {
+            var detail = coordinator.Cluster.GetNode(id) is null ? $"Node not found: {id}" : $"Node {id} has not sent a heartbeat to this coordinator";
+            await WriteProblemAsync(context, new FleetProblem("about:blank", "Not Found", 404, detail)).ConfigureAwait(false);
+            return;
+        }
+
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, heartbeat, MqttJsonContext.Default.HeartbeatMessage, context.RequestAborted).ConfigureAwait(false);
     }
 
     private static async Task DesiredAsync(HttpContext context, ClusterCoordinator coordinator, int limit)

@@ -98,7 +98,10 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         await gpu1.Agent.StartAsync(CancellationToken.None);
         await gpu2.Agent.StartAsync(CancellationToken.None);
         await cam.Agent.StartAsync(CancellationToken.None);
-        await Eventually.TrueAsync(() => coordinator.Cluster.ListNodes(EdgeNodeStatus.Online).Count == 3, TimeSpan.FromSeconds(20), "three nodes");
+        await Eventually.TrueAsync(
+            () => new[] { "gpu1", "gpu2", "cam" }.All(id => coordinator.Coordinator.LastHeartbeat(id) is not null && coordinator.Cluster.GetNode(id)?.Status == EdgeNodeStatus.Online),
+            TimeSpan.FromSeconds(20),
+            "three nodes heartbeating");
 
         var sent = await coordinator.Coordinator.SendDeployAsync("detect", "deploy", capability: "gpu");
 
@@ -125,7 +128,10 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         await coordinator.Coordinator.StartAsync(CancellationToken.None);
         await using var n1 = new BrokerNode(broker.Uri, prefix, "n1", capabilities: ["edge"], catalog: id => catalog.GetValueOrDefault(id));
         await n1.Agent.StartAsync(CancellationToken.None);
-        await Eventually.TrueAsync(() => coordinator.Cluster.GetNode("n1")?.Status == EdgeNodeStatus.Online, TimeSpan.FromSeconds(20), "n1 Online");
+        await Eventually.TrueAsync(
+            () => coordinator.Cluster.GetNode("n1")?.Status == EdgeNodeStatus.Online && coordinator.Coordinator.LastHeartbeat("n1") is not null,
+            TimeSpan.FromSeconds(20),
+            "n1 Online and heartbeating");
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -187,6 +193,17 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         {
             await Problem(r, HttpStatusCode.RequestEntityTooLarge, "8192");
         }
+
+        using (var r = await http.GetAsync("/v1/cluster/nodes/ghost/heartbeat"))
+        {
+            await Problem(r, HttpStatusCode.NotFound, "ghost");
+        }
+
+        await Eventually.TrueAsync(() => coordinator.Coordinator.LastHeartbeat("n1")?.FunctionCount == 1, TimeSpan.FromSeconds(20), "heartbeat with echo");
+        var heartbeat = (await http.GetFromJsonAsync<JsonObject>("/v1/cluster/nodes/n1/heartbeat"))!;
+        await Assert.That(heartbeat["nodeId"]!.GetValue<string>()).IsEqualTo("n1");
+        await Assert.That(heartbeat["functions"]!.ToJsonString()).IsEqualTo("""["echo"]""");
+        await Assert.That(heartbeat["localVersion"]!.GetValue<long>()).IsEqualTo(12);
 
         await Assert.That(n1.Sync.LocalVersion).IsEqualTo(12);
         await app.StopAsync();
