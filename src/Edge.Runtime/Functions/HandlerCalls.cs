@@ -1,5 +1,7 @@
 // Typed handler calls for EdgeRuntime.Invoke/InvokeAsync, one struct per arity (like the Func family itself).
 // Structs and static abstract members keep typed dispatch free of boxing, closures and params arrays.
+// Task-returning shapes are matched before plain Func<..., TResult>: by delegate variance a Func<Task> is also a
+// Func<object>, and calling it as one would hand back the task instead of awaiting it.
 namespace Edge.Runtime;
 
 /// <summary>How a handler delegate matched a typed call.</summary>
@@ -39,10 +41,15 @@ internal readonly struct Call0<TResult>() : IHandlerCall<TResult>
 
     public ValueTask<TResult> Invoke(EdgeFunction function, CancellationToken token)
     {
+        // The common shape, matched by exact type first: cheap, and immune to delegate variance.
+        if (function.Handler.GetType() == typeof(Func<TResult>))
+        {
+            var f = (Func<TResult>)function.Handler;
+            return new(f());
+        }
+
         switch (function.Handler)
         {
-            case Func<TResult> f: return new(f());
-            case Func<CancellationToken, TResult> f: return new(f(token));
             case Func<ValueTask<TResult>> f: return f();
             case Func<CancellationToken, ValueTask<TResult>> f: return f(token);
             case Func<Task<TResult>> f: return new(f());
@@ -53,6 +60,8 @@ internal readonly struct Call0<TResult>() : IHandlerCall<TResult>
             case Func<CancellationToken, ValueTask> f: return VoidResult.Of<TResult>(f(token));
             case Func<Task> f: return VoidResult.Of<TResult>(new ValueTask(f()));
             case Func<CancellationToken, Task> f: return VoidResult.Of<TResult>(new ValueTask(f(token)));
+            case Func<TResult> f: return new(f());
+            case Func<CancellationToken, TResult> f: return new(f(token));
             default: throw new InvalidOperationException("Shape was checked before Invoke.");
         }
     }
@@ -77,10 +86,15 @@ internal readonly struct Call1<T1, TResult>(T1 a1) : IHandlerCall<TResult>
 
     public ValueTask<TResult> Invoke(EdgeFunction function, CancellationToken token)
     {
+        // The common shape, matched by exact type first: cheap, and immune to delegate variance.
+        if (function.Handler.GetType() == typeof(Func<T1, TResult>))
+        {
+            var f = (Func<T1, TResult>)function.Handler;
+            return new(f(_a1));
+        }
+
         switch (function.Handler)
         {
-            case Func<T1, TResult> f: return new(f(_a1));
-            case Func<T1, CancellationToken, TResult> f: return new(f(_a1, token));
             case Func<T1, ValueTask<TResult>> f: return f(_a1);
             case Func<T1, CancellationToken, ValueTask<TResult>> f: return f(_a1, token);
             case Func<T1, Task<TResult>> f: return new(f(_a1));
@@ -91,6 +105,8 @@ internal readonly struct Call1<T1, TResult>(T1 a1) : IHandlerCall<TResult>
             case Func<T1, CancellationToken, ValueTask> f: return VoidResult.Of<TResult>(f(_a1, token));
             case Func<T1, Task> f: return VoidResult.Of<TResult>(new ValueTask(f(_a1)));
             case Func<T1, CancellationToken, Task> f: return VoidResult.Of<TResult>(new ValueTask(f(_a1, token)));
+            case Func<T1, TResult> f: return new(f(_a1));
+            case Func<T1, CancellationToken, TResult> f: return new(f(_a1, token));
             default: throw new InvalidOperationException("Shape was checked before Invoke.");
         }
     }
@@ -116,10 +132,15 @@ internal readonly struct Call2<T1, T2, TResult>(T1 a1, T2 a2) : IHandlerCall<TRe
 
     public ValueTask<TResult> Invoke(EdgeFunction function, CancellationToken token)
     {
+        // The common shape, matched by exact type first: cheap, and immune to delegate variance.
+        if (function.Handler.GetType() == typeof(Func<T1, T2, TResult>))
+        {
+            var f = (Func<T1, T2, TResult>)function.Handler;
+            return new(f(_a1, _a2));
+        }
+
         switch (function.Handler)
         {
-            case Func<T1, T2, TResult> f: return new(f(_a1, _a2));
-            case Func<T1, T2, CancellationToken, TResult> f: return new(f(_a1, _a2, token));
             case Func<T1, T2, ValueTask<TResult>> f: return f(_a1, _a2);
             case Func<T1, T2, CancellationToken, ValueTask<TResult>> f: return f(_a1, _a2, token);
             case Func<T1, T2, Task<TResult>> f: return new(f(_a1, _a2));
@@ -130,6 +151,8 @@ internal readonly struct Call2<T1, T2, TResult>(T1 a1, T2 a2) : IHandlerCall<TRe
             case Func<T1, T2, CancellationToken, ValueTask> f: return VoidResult.Of<TResult>(f(_a1, _a2, token));
             case Func<T1, T2, Task> f: return VoidResult.Of<TResult>(new ValueTask(f(_a1, _a2)));
             case Func<T1, T2, CancellationToken, Task> f: return VoidResult.Of<TResult>(new ValueTask(f(_a1, _a2, token)));
+            case Func<T1, T2, TResult> f: return new(f(_a1, _a2));
+            case Func<T1, T2, CancellationToken, TResult> f: return new(f(_a1, _a2, token));
             default: throw new InvalidOperationException("Shape was checked before Invoke.");
         }
     }
@@ -156,10 +179,15 @@ internal readonly struct Call3<T1, T2, T3, TResult>(T1 a1, T2 a2, T3 a3) : IHand
 
     public ValueTask<TResult> Invoke(EdgeFunction function, CancellationToken token)
     {
+        // The common shape, matched by exact type first: cheap, and immune to delegate variance.
+        if (function.Handler.GetType() == typeof(Func<T1, T2, T3, TResult>))
+        {
+            var f = (Func<T1, T2, T3, TResult>)function.Handler;
+            return new(f(_a1, _a2, _a3));
+        }
+
         switch (function.Handler)
         {
-            case Func<T1, T2, T3, TResult> f: return new(f(_a1, _a2, _a3));
-            case Func<T1, T2, T3, CancellationToken, TResult> f: return new(f(_a1, _a2, _a3, token));
             case Func<T1, T2, T3, ValueTask<TResult>> f: return f(_a1, _a2, _a3);
             case Func<T1, T2, T3, CancellationToken, ValueTask<TResult>> f: return f(_a1, _a2, _a3, token);
             case Func<T1, T2, T3, Task<TResult>> f: return new(f(_a1, _a2, _a3));
@@ -170,6 +198,8 @@ internal readonly struct Call3<T1, T2, T3, TResult>(T1 a1, T2 a2, T3 a3) : IHand
             case Func<T1, T2, T3, CancellationToken, ValueTask> f: return VoidResult.Of<TResult>(f(_a1, _a2, _a3, token));
             case Func<T1, T2, T3, Task> f: return VoidResult.Of<TResult>(new ValueTask(f(_a1, _a2, _a3)));
             case Func<T1, T2, T3, CancellationToken, Task> f: return VoidResult.Of<TResult>(new ValueTask(f(_a1, _a2, _a3, token)));
+            case Func<T1, T2, T3, TResult> f: return new(f(_a1, _a2, _a3));
+            case Func<T1, T2, T3, CancellationToken, TResult> f: return new(f(_a1, _a2, _a3, token));
             default: throw new InvalidOperationException("Shape was checked before Invoke.");
         }
     }
@@ -197,10 +227,15 @@ internal readonly struct Call4<T1, T2, T3, T4, TResult>(T1 a1, T2 a2, T3 a3, T4 
 
     public ValueTask<TResult> Invoke(EdgeFunction function, CancellationToken token)
     {
+        // The common shape, matched by exact type first: cheap, and immune to delegate variance.
+        if (function.Handler.GetType() == typeof(Func<T1, T2, T3, T4, TResult>))
+        {
+            var f = (Func<T1, T2, T3, T4, TResult>)function.Handler;
+            return new(f(_a1, _a2, _a3, _a4));
+        }
+
         switch (function.Handler)
         {
-            case Func<T1, T2, T3, T4, TResult> f: return new(f(_a1, _a2, _a3, _a4));
-            case Func<T1, T2, T3, T4, CancellationToken, TResult> f: return new(f(_a1, _a2, _a3, _a4, token));
             case Func<T1, T2, T3, T4, ValueTask<TResult>> f: return f(_a1, _a2, _a3, _a4);
             case Func<T1, T2, T3, T4, CancellationToken, ValueTask<TResult>> f: return f(_a1, _a2, _a3, _a4, token);
             case Func<T1, T2, T3, T4, Task<TResult>> f: return new(f(_a1, _a2, _a3, _a4));
@@ -211,6 +246,8 @@ internal readonly struct Call4<T1, T2, T3, T4, TResult>(T1 a1, T2 a2, T3 a3, T4 
             case Func<T1, T2, T3, T4, CancellationToken, ValueTask> f: return VoidResult.Of<TResult>(f(_a1, _a2, _a3, _a4, token));
             case Func<T1, T2, T3, T4, Task> f: return VoidResult.Of<TResult>(new ValueTask(f(_a1, _a2, _a3, _a4)));
             case Func<T1, T2, T3, T4, CancellationToken, Task> f: return VoidResult.Of<TResult>(new ValueTask(f(_a1, _a2, _a3, _a4, token)));
+            case Func<T1, T2, T3, T4, TResult> f: return new(f(_a1, _a2, _a3, _a4));
+            case Func<T1, T2, T3, T4, CancellationToken, TResult> f: return new(f(_a1, _a2, _a3, _a4, token));
             default: throw new InvalidOperationException("Shape was checked before Invoke.");
         }
     }
