@@ -222,7 +222,7 @@ public static class CanonicalJson
                 WriteByte(output, (byte)']');
                 break;
             case JsonValueKind.String:
-                WriteString(element.GetString()!, output);
+                WriteElementString(element, output);
                 break;
             case JsonValueKind.Number:
                 WriteRawNumber(JsonMarshal.GetRawUtf8Value(element), output);
@@ -242,6 +242,13 @@ public static class CanonicalJson
     /// <summary>A JSON number as Python reads it: an integer literal stays an int (any size), anything else is a float.</summary>
     private static void WriteRawNumber(ReadOnlySpan<byte> raw, IBufferWriter<byte> output)
     {
+        if (IsPythonFloatRepr(raw))
+        {
+            raw.CopyTo(output.GetSpan(raw.Length));
+            output.Advance(raw.Length);
+            return;
+        }
+
         if (raw.IndexOfAny((byte)'.', (byte)'e', (byte)'E') < 0)
         {
             // Python's int("-0") is 0.
@@ -256,6 +263,53 @@ public static class CanonicalJson
         }
 
         WriteFloat(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture), output);
+    }
+
+    /// <summary>
+    /// True when a JSON number literal is already what Python's <c>repr</c> prints for the float it denotes, so it can be
+    /// copied instead of parsed and re-formatted: plain positional form, a non-empty fraction without trailing zeros,
+    /// at most 15 significant digits, and not below 1e-4. A decimal of at most 15 significant digits is the only one of
+    /// that length or shorter to round-trip to its double (15 = DBL_DIG), so it is also the shortest repr.
+    /// </summary>
+    private static bool IsPythonFloatRepr(ReadOnlySpan<byte> raw)
+    {
+        var i = raw.Length > 0 && raw[0] == (byte)'-' ? 1 : 0;
+        var integerStart = i;
+        while (i < raw.Length && char.IsAsciiDigit((char)raw[i]))
+        {
+            i++;
+        }
+
+        var integerDigits = i - integerStart;
+        if (integerDigits == 0 || (integerDigits > 1 && raw[integerStart] == (byte)'0') || i >= raw.Length || raw[i] != (byte)'.')
+        {
+            return false;
+        }
+
+        var fractionStart = ++i;
+        while (i < raw.Length && char.IsAsciiDigit((char)raw[i]))
+        {
+            i++;
+        }
+
+        if (i != raw.Length || i == fractionStart || raw[i - 1] == (byte)'0')
+        {
+            return false;
+        }
+
+        if (raw[integerStart] != (byte)'0')
+        {
+            return integerDigits + (i - fractionStart) <= 15;
+        }
+
+        var firstSignificant = fractionStart;
+        while (raw[firstSignificant] == (byte)'0')
+        {
+            firstSignificant++;
+        }
+
+        // 0.0001 is still positional in Python; 0.00001 is 1e-05.
+        return firstSignificant - fractionStart <= 3 && i - firstSignificant <= 15;
     }
 
     private static void WriteInteger(long value, IBufferWriter<byte> output)
@@ -402,8 +456,37 @@ public static class CanonicalJson
         output.Advance(n);
     }
 
+    /// <summary>A parsed string: its raw UTF-8 is already canonical when it is printable ASCII with no escapes.</summary>
+    private static void WriteElementString(JsonElement element, IBufferWriter<byte> output)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        if (raw.Length >= 2 && raw[0] == (byte)'"' && IsPlainAscii(raw[1..^1]))
+        {
+            raw.CopyTo(output.GetSpan(raw.Length));
+            output.Advance(raw.Length);
+            return;
+        }
+
+        WriteString(element.GetString()!, output);
+    }
+
+    // Printable ASCII needs no escape except '"' and '\' (a raw JSON string cannot hold a bare '"').
+    private static bool IsPlainAscii(ReadOnlySpan<byte> utf8) =>
+        utf8.IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0 && utf8.IndexOf((byte)'\\') < 0;
+
     private static void WriteString(string value, IBufferWriter<byte> output)
     {
+        var chars = value.AsSpan();
+        if (chars.IndexOfAnyExceptInRange(' ', '~') < 0 && chars.IndexOfAny('"', '\\') < 0)
+        {
+            var plain = output.GetSpan(chars.Length + 2);
+            plain[0] = (byte)'"';
+            System.Text.Ascii.FromUtf16(chars, plain[1..], out var copied);
+            plain[copied + 1] = (byte)'"';
+            output.Advance(copied + 2);
+            return;
+        }
+
         // Worst case every UTF-16 unit becomes \uXXXX (6 bytes), plus quotes.
         var span = output.GetSpan(value.Length * 6 + 2);
         var n = 0;
