@@ -29,6 +29,24 @@ binary="$out/Edge.Consumer"
 size=$(stat -c %s "$binary")
 echo "consumer-aot: $binary is $size bytes ($(( (size + 1023) / 1024 )) KiB)"
 
+# --- host its own functions: the same CLI/HTTP/sync as edge-host, from this one binary ----------------------------
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+data=$(mktemp -d)
+"$binary" serve --urls "http://127.0.0.1:$port" --data-dir "$data" --node-id consumer >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
+count=$(curl -fsS "http://127.0.0.1:$port/v1/functions" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+stats=$(curl -fsS -X POST "http://127.0.0.1:$port/v1/functions/sensor-stats/invoke" -d '{"readings":[1,2,3,4]}')
+kill -TERM $pid
+code=0; wait $pid || code=$?
+rm -rf "$data"
+if [ "$count" != 11 ] || [ "$stats" != '{"Count":4,"Mean":2.5,"Min":1,"Max":4}' ] || [ "$code" != 0 ]; then
+  cat "$log" >&2
+  echo "consumer-aot: serving its own functions failed (functions=$count, sensor-stats=$stats, exit=$code)" >&2
+  exit 1
+fi
+echo "consumer-aot: 'Edge.Consumer serve' hosts its $count functions over HTTP and stops cleanly on SIGTERM"
+
 # --- no reflection ------------------------------------------------------------------------------------------------
 # The publish above compiled into obj/Release/net10.0/<rid>; a plain build uses obj/Release/net10.0.
 generated=tests/Edge.Consumer/obj/Release/net10.0/$rid/generated/Edge.Generators

@@ -146,6 +146,8 @@ public static class EdgeHost
         Tls = settings.MqttTls ? true : null,
         TopicPrefix = settings.MqttTopicPrefix,
         HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds),
+        // A silently dead link is noticed after ~1.5 keep-alives: two heartbeats keeps the last will prompt.
+        KeepAlive = TimeSpan.FromSeconds(Math.Ceiling(Math.Max(2, settings.HeartbeatSeconds * 2))),
         OfflineTimeout = TimeSpan.FromSeconds(settings.OfflineAfterSeconds),
     };
 

@@ -4,7 +4,14 @@ using Edge.Consumer;
 using Edge.Consumer.Functions;
 using Edge.Runtime;
 
-// Runs every generated function typed and through JSON (timeouts and bad JSON included); exit code 0 only when all
+// With a command (serve, invoke, functions, version): the same CLI, HTTP API, durable state and fleet sync as
+// edge-host, serving this project's own functions from one binary.
+if (args.Length > 0)
+{
+    return await Edge.Host.EdgeHost.RunAsync(args, EdgeFunctionTable.Descriptors, EdgeFunctionTable.DeployAll);
+}
+
+// Without one: runs every generated function typed and through JSON (timeouts and bad JSON included); exit code 0 only when all
 // behaved as expected. The AOT smoke test (.ci/consumer-aot.sh) runs this as a native binary.
 var failures = 0;
 var runtime = new EdgeRuntime(new EdgeNode("n1", "consumer") { Capabilities = ["camera"] });
@@ -29,9 +36,8 @@ Check("typed classify", runtime.Invoke<double, Level, Level>("classify", 90, Lev
 Check("typed greet", runtime.Invoke<string, string?, string>("greet", "Ada", null) == "Hello, Ada!", "Hello, Ada!");
 runtime.Invoke<string, int, object?>("record-event", "door", 2);
 Check("typed record-event", EventLog.Snapshot().Contains("door:2"), "door:2 logged");
-// Not InvokeAsync<object?>: by delegate variance a Func<CancellationToken, Task> is also a Func<CancellationToken, object?>,
-// and the runtime would hand back the Task unawaited (reported as a runtime issue).
-await runtime.InvokeAsync<bool>("flush");
+// By delegate variance a Func<CancellationToken, Task> is also a Func<CancellationToken, object?>: still awaited.
+await runtime.InvokeAsync<object?>("flush");
 Check("typed flush", EventLog.Snapshot().Contains("flushed"), "flushed logged");
 Check("typed slow", await runtime.InvokeAsync<int, string>("slow", 1) == "done", "done");
 await Expect<EdgeTimeoutException>("typed slow timeout", async () => await runtime.InvokeAsync<int, string>("slow", 5000));
