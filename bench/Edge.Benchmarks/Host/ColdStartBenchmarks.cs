@@ -52,14 +52,14 @@ public class ColdStartBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _client.Dispose();
 
-    [IterationSetup(Target = nameof(EdgeHostToFirstHealthz))]
+    [IterationSetup]
     public void NewNode()
     {
         _dataDir = Directory.CreateTempSubdirectory("edge-bench-cold-").FullName;
         _port = FreePort();
     }
 
-    [IterationCleanup(Target = nameof(EdgeHostToFirstHealthz))]
+    [IterationCleanup]
     public void StopNode()
     {
         if (_process is { } process)
