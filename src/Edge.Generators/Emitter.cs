@@ -257,7 +257,9 @@ internal static class Emitter
 
     private static void EmitWrite(SourceWriter w, JsonTypeSpec result, List<string> userTypes)
     {
-        w.Line("using var writer = new " + Json + "Utf8JsonWriter(utf8Result);");
+        // One writer per thread, reset onto each result buffer: the JSON path allocates nothing for the writer.
+        w.Line("var writer = EdgeJson.RentWriter(utf8Result);");
+        w.Open("try");
         var span = result.Shape is SequenceShape.Memory or SequenceShape.ReadOnlyMemory ? "result.Span" : "result";
         switch (result.Kind)
         {
@@ -293,6 +295,10 @@ internal static class Emitter
         }
 
         w.Line("writer.Flush();");
+        w.Close();
+        w.Open("finally");
+        w.Line("EdgeJson.ReturnWriter(writer);");
+        w.Close();
     }
 
     private static void EmitBind(SourceWriter w, FunctionSpec f, int index, List<string> userTypes)

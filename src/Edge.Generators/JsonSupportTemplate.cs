@@ -60,6 +60,42 @@ internal static class JsonSupportTemplate
                 reader.Read();
             }
 
+            [global::System.ThreadStatic]
+            private static global::System.Text.Json.Utf8JsonWriter? t_writer;
+
+            /// <summary>Takes this thread's cached writer (a new one when a nested call already holds it), reset onto <paramref name="output"/>.</summary>
+            public static global::System.Text.Json.Utf8JsonWriter RentWriter(global::System.Buffers.IBufferWriter<byte> output)
+            {
+                var writer = t_writer;
+                if (writer is null)
+                {
+                    return new global::System.Text.Json.Utf8JsonWriter(output);
+                }
+
+                t_writer = null;
+                writer.Reset(output);
+                return writer;
+            }
+
+            /// <summary>Gives the writer back to this thread's cache, detached from the caller's buffer.</summary>
+            public static void ReturnWriter(global::System.Text.Json.Utf8JsonWriter writer)
+            {
+                writer.Reset(DetachedOutput.Instance);
+                t_writer = writer;
+            }
+
+            /// <summary>Where a cached writer points between calls, so it holds no caller's buffer (never written to).</summary>
+            private sealed class DetachedOutput : global::System.Buffers.IBufferWriter<byte>
+            {
+                public static readonly DetachedOutput Instance = new();
+
+                public void Advance(int count) => throw new global::System.InvalidOperationException("A cached JSON writer was used outside a call.");
+
+                public global::System.Memory<byte> GetMemory(int sizeHint = 0) => throw new global::System.InvalidOperationException("A cached JSON writer was used outside a call.");
+
+                public global::System.Span<byte> GetSpan(int sizeHint = 0) => throw new global::System.InvalidOperationException("A cached JSON writer was used outside a call.");
+            }
+
             public static void UnknownArgument(ref global::System.Text.Json.Utf8JsonReader reader, string function, string expected) =>
                 throw new global::Edge.Runtime.EdgeBindingException(function, reader.GetString(), "is not a parameter of this function (" + expected + ")");
 
@@ -243,7 +279,7 @@ internal static class JsonSupportTemplate
                 writer.WriteStringValue(value.ToString("c", global::System.Globalization.CultureInfo.InvariantCulture));
 
             public static void WriteEnum<TEnum>(global::System.Text.Json.Utf8JsonWriter writer, TEnum value)
-                where TEnum : struct, global::System.Enum => writer.WriteStringValue(value.ToString());
+                where TEnum : struct, global::System.Enum => writer.WriteStringValue(global::System.Enum.GetName(value) ?? value.ToString());
 
             public static void WriteArray<T>(global::System.Text.Json.Utf8JsonWriter writer, global::System.ReadOnlySpan<T> values, WriteValue<T> element)
             {
@@ -259,19 +295,30 @@ internal static class JsonSupportTemplate
             private static bool TryReadEnum<TEnum>(ref global::System.Text.Json.Utf8JsonReader reader, out TEnum value)
                 where TEnum : struct, global::System.Enum
             {
+                // Parsed from stack buffers: binding an enum allocates nothing.
+                global::System.Span<char> text = stackalloc char[128];
                 switch (reader.TokenType)
                 {
                     case global::System.Text.Json.JsonTokenType.String:
                         value = default;
-                        var text = reader.GetString();
+                        var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                        if (length > text.Length * 3)
+                        {
+                            return false;
+                        }
+
+                        global::System.Span<char> name = length > text.Length ? new char[length] : text;
+                        name = name.Slice(0, reader.CopyString(name));
                         // Names only: a numeric string is not a name.
-                        return text is { Length: > 0 }
-                            && (char.IsLetter(text[0]) || text[0] == '_')
-                            && global::System.Enum.TryParse(text, ignoreCase: true, out value);
+                        return name.Length > 0
+                            && (char.IsLetter(name[0]) || name[0] == '_')
+                            && global::System.Enum.TryParse(name, ignoreCase: true, out value);
                     case global::System.Text.Json.JsonTokenType.Number when reader.TryGetInt64(out var number):
-                        return global::System.Enum.TryParse(number.ToString(global::System.Globalization.CultureInfo.InvariantCulture), out value);
+                        number.TryFormat(text, out var written, default, global::System.Globalization.CultureInfo.InvariantCulture);
+                        return global::System.Enum.TryParse(text.Slice(0, written), out value);
                     case global::System.Text.Json.JsonTokenType.Number when reader.TryGetUInt64(out var unsigned):
-                        return global::System.Enum.TryParse(unsigned.ToString(global::System.Globalization.CultureInfo.InvariantCulture), out value);
+                        unsigned.TryFormat(text, out var uwritten, default, global::System.Globalization.CultureInfo.InvariantCulture);
+                        return global::System.Enum.TryParse(text.Slice(0, uwritten), out value);
                     default:
                         value = default;
                         return false;

@@ -122,6 +122,10 @@ internal sealed class RequestBody(long maxBytes, int maxDepth)
         return null;
     }
 
-    private Task TooLarge(HttpContext context) =>
-        Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Body too large", $"The request body is larger than the limit of {MaxBytes} bytes.");
+    private Task TooLarge(HttpContext context)
+    {
+        // The unread rest of the body makes the connection unusable: tell the client not to send its next request on it.
+        context.Response.Headers.Connection = "close";
+        return Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Body too large", $"The request body is larger than the limit of {MaxBytes} bytes.");
+    }
 }
