@@ -21,7 +21,7 @@ public class FleetProcessTests
         await using var broker = await MosquittoBroker.StartAsync();
         var prefix = BrokerSyncTests.Prefix();
         var root = Directory.CreateTempSubdirectory("edge-fleet-").FullName;
-        var hosts = new List<FleetProcess>();
+        var hosts = new List<ChildHost>();
         try
         {
             string[] Common(string id) =>
@@ -30,12 +30,12 @@ public class FleetProcessTests
                 "--heartbeat-seconds", "0.5", "--offline-after-seconds", "3",
             ];
 
-            var coordinator = await FleetProcess.StartAsync([.. Common("coord"), "--coordinator"]);
+            var coordinator = await ChildHost.StartServeAsync([.. Common("coord"), "--coordinator"]);
             hosts.Add(coordinator);
-            var nodes = new Dictionary<string, FleetProcess>();
+            var nodes = new Dictionary<string, ChildHost>();
             foreach (var id in new[] { "n1", "n2", "n3" })
             {
-                nodes[id] = await FleetProcess.StartAsync([.. Common(id), "--capabilities", id == "n3" ? "gpu" : "camera"]);
+                nodes[id] = await ChildHost.StartServeAsync([.. Common(id), "--capabilities", id == "n3" ? "gpu" : "camera"]);
                 hosts.Add(nodes[id]);
             }
 
@@ -65,7 +65,7 @@ public class FleetProcessTests
             await Assert.That(others["n1"]).IsEqualTo("online");
             await Assert.That(others["n3"]).IsEqualTo("online");
 
-            var restarted = await FleetProcess.StartAsync([.. Common("n2"), "--capabilities", "camera"]);
+            var restarted = await ChildHost.StartServeAsync([.. Common("n2"), "--capabilities", "camera"]);
             hosts.Add(restarted);
             await Eventually.TrueAsync(async () => (await Statuses(coordinator)).GetValueOrDefault("n2") == "online", TimeSpan.FromSeconds(30), "n2 online again");
             var state = (await restarted.Client.GetFromJsonAsync<JsonObject>("/v1/state"))!;
@@ -83,7 +83,7 @@ public class FleetProcessTests
         }
     }
 
-    private static async Task<Dictionary<string, string>> Statuses(FleetProcess coordinator)
+    private static async Task<Dictionary<string, string>> Statuses(ChildHost coordinator)
     {
         try
         {
@@ -96,7 +96,7 @@ public class FleetProcessTests
         }
     }
 
-    private static async Task<JsonObject?> Health(FleetProcess host)
+    private static async Task<JsonObject?> Health(ChildHost host)
     {
         try
         {
@@ -105,104 +105,6 @@ public class FleetProcessTests
         catch (HttpRequestException)
         {
             return null;
-        }
-    }
-}
-
-/// <summary>One <c>edge-host serve</c> child process on a free loopback port.</summary>
-internal sealed class FleetProcess : IAsyncDisposable
-{
-    private readonly StringBuilder _output = new();
-
-    private FleetProcess(System.Diagnostics.Process process, int port)
-    {
-        Process = process;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-    }
-
-    public System.Diagnostics.Process Process { get; }
-
-    public HttpClient Client { get; }
-
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
-
-    public static async Task<FleetProcess> StartAsync(string[] args)
-    {
-        var port = MosquittoBroker.FreePort();
-        var process = System.Diagnostics.Process.Start(ChildHost.StartInfo(["serve", "--urls", $"http://127.0.0.1:{port}", .. args]))!;
-        var host = new FleetProcess(process, port);
-        process.OutputDataReceived += (_, e) => host.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"edge-host exited with {process.ExitCode}: {host.Output}");
-            }
-
-            try
-            {
-                using var response = await host.Client.GetAsync("/healthz");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return host;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(50);
-        }
-
-        await host.DisposeAsync();
-        throw new TimeoutException("edge-host did not become healthy within 60 s");
-    }
-
-    public async Task SignalAsync(int signal)
-    {
-        using var kill = System.Diagnostics.Process.Start(new ProcessStartInfo("kill", [$"-{signal}", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
-        await kill.WaitForExitAsync();
-    }
-
-    public async Task WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        await Process.WaitForExitAsync(cts.Token);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        Client.Dispose();
-        if (!Process.HasExited)
-        {
-            Process.Kill(entireProcessTree: true);
-            await Process.WaitForExitAsync();
-        }
-
-        Process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
         }
     }
 }

@@ -38,6 +38,9 @@ internal sealed class ChildHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Everything the process printed so far: standard output, then standard error.</summary>
+    public string Output => Stdout + Stderr;
+
     public string Stderr
     {
         get
@@ -97,12 +100,16 @@ internal sealed class ChildHost : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts <c>serve</c> on a free loopback port and waits until /healthz answers.</summary>
-    public static async Task<ChildHost> ServeAsync(string dataDir, params string[] extra)
+    /// <summary>Starts <c>serve</c> on a free loopback port with its own data dir and node id, and waits until /healthz answers.</summary>
+    public static Task<ChildHost> ServeAsync(string dataDir, params string[] extra) =>
+        StartServeAsync(["--data-dir", dataDir, "--node-id", "child-node", .. extra]);
+
+    /// <summary>Starts <c>serve</c> with <paramref name="options"/> on a free loopback port and waits until /healthz answers.</summary>
+    public static async Task<ChildHost> StartServeAsync(IEnumerable<string> options)
     {
         var port = FreePort();
-        var args = new List<string> { "serve", "--urls", $"http://127.0.0.1:{port}", "--data-dir", dataDir, "--node-id", "child-node" };
-        args.AddRange(extra);
+        var args = new List<string> { "serve", "--urls", $"http://127.0.0.1:{port}" };
+        args.AddRange(options);
         var process = System.Diagnostics.Process.Start(StartInfo(args))!;
         var child = new ChildHost(process, port);
         process.OutputDataReceived += (_, e) => child.Append(child._stdout, e.Data);
