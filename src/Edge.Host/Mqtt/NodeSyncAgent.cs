@@ -264,17 +264,26 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         await PublishHeartbeatAsync(ct).ConfigureAwait(false);
     }
 
-    private async Task DrainLoopAsync(CancellationToken ct)
+    private Task DrainLoopAsync(CancellationToken ct) => RepeatAsync(async token =>
+    {
+        await WaitForWorkAsync(token).ConfigureAwait(false);
+        if (_connection.IsConnected)
+        {
+            await DrainAsync(token).ConfigureAwait(false);
+        }
+    }, ct);
+
+    /// <summary>
+    /// Runs <paramref name="round"/> until <paramref name="ct"/> is cancelled. A failed round (connection loss, which the
+    /// connection loop repairs, or a broker refusal) is counted and logged, and the next round retries.
+    /// </summary>
+    private async Task RepeatAsync(Func<CancellationToken, Task> round, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
         {
             try
             {
-                await WaitForWorkAsync(ct).ConfigureAwait(false);
-                if (_connection.IsConnected)
-                {
-                    await DrainAsync(ct).ConfigureAwait(false);
-                }
+                await round(ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -282,9 +291,8 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // Connection loss (the connection loop reconnects) or a broker refusal: retry on the next wake or poll.
                 Interlocked.Increment(ref _publishFailures);
-                LogDrainFailed(_logger, ex.Message);
+                LogPublishFailed(_logger, ex.Message);
             }
         }
     }
@@ -408,29 +416,14 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         }
     }
 
-    private async Task HeartbeatLoopAsync(CancellationToken ct)
+    private Task HeartbeatLoopAsync(CancellationToken ct) => RepeatAsync(async token =>
     {
-        while (!ct.IsCancellationRequested)
+        await Task.Delay(_options.HeartbeatInterval, _time, token).ConfigureAwait(false);
+        if (_connection.IsConnected)
         {
-            try
-            {
-                await Task.Delay(_options.HeartbeatInterval, _time, ct).ConfigureAwait(false);
-                if (_connection.IsConnected)
-                {
-                    await PublishHeartbeatAsync(ct).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                Interlocked.Increment(ref _publishFailures);
-                LogDrainFailed(_logger, ex.Message);
-            }
+            await PublishHeartbeatAsync(token).ConfigureAwait(false);
         }
-    }
+    }, ct);
 
     private async Task PublishHeartbeatAsync(CancellationToken ct)
     {
@@ -661,8 +654,8 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
     private Task PublishAsync(string topic, byte[] payload, MqttDelivery delivery, bool retain, CancellationToken ct) =>
         _transport.PublishAsync(topic, payload, delivery, retain, ct);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT push paused: {Reason}")]
-    private static partial void LogDrainFailed(ILogger logger, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT publish failed, retrying: {Reason}")]
+    private static partial void LogPublishFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Change v{Version} is {Bytes} bytes, over the MQTT message limit of {Limit}: not published (the retained state carries it)")]
     private static partial void LogOversizeChange(ILogger logger, long version, int bytes, int limit);
