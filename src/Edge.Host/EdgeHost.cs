@@ -123,7 +123,13 @@ public static class EdgeHost
 
         var app = builder.Build();
         var node = app.Services.GetRequiredService<LocalNode>(); // opens (and recovers) the journal now, not on first request
-        app.MapEdgeApi(node);
+        app.UseStatusCodePages(context => Problems.ForBodylessStatus(context.HttpContext));
+        if (settings.IsLoopbackOnly())
+        {
+            app.UseLoopbackHostCheck();
+        }
+
+        var v1 = app.MapEdgeApi(node);
         if (mqtt is not null)
         {
             app.Services.GetRequiredService<NodeSyncAgent>();
@@ -131,7 +137,7 @@ public static class EdgeHost
 
         if (app.Services.GetService<ClusterCoordinator>() is { } fleet)
         {
-            app.MapFleetEndpoints(fleet);
+            v1.MapFleetEndpoints(fleet, maxJsonDepth: settings.MaxJsonDepth);
         }
 
         return app;

@@ -24,7 +24,7 @@ public sealed class HostSettings
 
     public long MaxBodyBytes { get; set; } = 1024 * 1024;
 
-    public int MaxJsonDepth { get; set; } = 64;
+    public int MaxJsonDepth { get; set; } = JsonLimits.DefaultDepth;
 
     public ConflictStrategy ConflictStrategy { get; set; } = ConflictStrategy.RemoteWins;
 
@@ -64,7 +64,7 @@ public sealed class HostSettings
             s.Capabilities = v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
         new("token", "EDGE_TOKEN", "bearer token required on /v1 (required when binding beyond loopback)", (s, v) => s.Token = v),
         new("max-body-bytes", "EDGE_MAX_BODY_BYTES", "largest request body in bytes (default 1048576)", (s, v) => s.MaxBodyBytes = ParseLong(v, 1, 1L << 30)),
-        new("max-json-depth", "EDGE_MAX_JSON_DEPTH", "deepest JSON nesting accepted (default 64)", (s, v) => s.MaxJsonDepth = (int)ParseLong(v, 1, 1024)),
+        new("max-json-depth", "EDGE_MAX_JSON_DEPTH", $"deepest JSON nesting accepted (default {JsonLimits.DefaultDepth}, at most {JsonLimits.MaxDepth})", (s, v) => s.MaxJsonDepth = (int)ParseLong(v, 1, JsonLimits.MaxDepth)),
         new("conflict-strategy", "EDGE_CONFLICT_STRATEGY", "remote-wins | local-wins | latest-wins", (s, v) => s.ConflictStrategy = ParseStrategy(v)),
         new("max-pending", "EDGE_MAX_PENDING", "unconfirmed changes kept before the oldest are dropped (default 10000)", (s, v) => s.MaxPending = (int)ParseLong(v, 1, 10_000_000)),
         new("durability", "EDGE_DURABILITY", "group-commit | per-write (fsync batching of the journal)", (s, v) => s.Durability = ParseDurability(v)),
@@ -151,14 +151,24 @@ public sealed class HostSettings
             }
         }
 
-        if (string.IsNullOrWhiteSpace(NodeId) || NodeId.Contains('/', StringComparison.Ordinal) || NodeId.Contains('+', StringComparison.Ordinal) || NodeId.Contains('#', StringComparison.Ordinal))
+        if (Node.NodeIds.Validate(NodeId) is { } idProblem)
         {
-            throw new SettingsException("node-id", $"'{NodeId}' must be non-empty and must not contain '/', '+' or '#'");
+            throw new SettingsException("node-id", idProblem);
         }
 
         if (string.IsNullOrWhiteSpace(DataDir))
         {
             throw new SettingsException("data-dir", "must not be empty");
+        }
+
+        if (Token is not null && string.IsNullOrWhiteSpace(Token))
+        {
+            throw new SettingsException("token", "must not be empty or white space (leave it unset to run without one on loopback)");
+        }
+
+        if (Token is not null && Token.Trim().Length != Token.Length)
+        {
+            throw new SettingsException("token", "must not start or end with white space");
         }
 
         if (Token is not null && Token.Length < 16)

@@ -78,15 +78,30 @@ public static class NodeStatusNames
         _ => status.ToString().ToLowerInvariant(),
     };
 
-    public static bool TryParse(string? text, out EdgeNodeStatus status) =>
-        Enum.TryParse(text, ignoreCase: true, out status) && Enum.IsDefined(status) && !int.TryParse(text, out _);
+    /// <summary>Exactly one status name, in any case; numbers and comma lists are not names.</summary>
+    public static bool TryParse(string? text, out EdgeNodeStatus status)
+    {
+        foreach (var candidate in Enum.GetValues<EdgeNodeStatus>())
+        {
+            if (string.Equals(text, ToWire(candidate), StringComparison.OrdinalIgnoreCase))
+            {
+                status = candidate;
+                return true;
+            }
+        }
+
+        status = default;
+        return false;
+    }
 }
 
 /// <summary>Source-generated JSON for everything the HTTP API reads and writes: no reflection.</summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
     UseStringEnumConverter = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    NumberHandling = JsonNumberHandling.Strict,
+    MaxDepth = JsonLimits.SerializerDepth)]
 [JsonSerializable(typeof(SyncState))]
 [JsonSerializable(typeof(PendingChange[]))]
 [JsonSerializable(typeof(FunctionInfo[]))]

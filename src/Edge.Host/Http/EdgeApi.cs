@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Edge.Host.Node;
@@ -14,22 +12,23 @@ namespace Edge.Host.Http;
 /// <summary>The node's HTTP API (routes fixed by DESIGN.md §6). Every handler is a plain RequestDelegate: no binding reflection.</summary>
 public static class EdgeApi
 {
-    /// <summary>Adds the bearer-token check (when a token is configured) and maps every route.</summary>
-    public static void MapEdgeApi(this WebApplication app, LocalNode node)
+    /// <summary>
+    /// Maps every route under one <c>/v1</c> group that carries <see cref="NodeApiEndpoint"/> metadata, and adds the
+    /// post-routing check that enforces the token (when configured) and JSON bodies on it. Returns the group so other
+    /// parts of the node (the coordinator's fleet routes) map under the same rules.
+    /// </summary>
+    public static RouteGroupBuilder MapEdgeApi(this WebApplication app, LocalNode node)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(node);
         var body = new RequestBody(node.Settings.MaxBodyBytes, node.Settings.MaxJsonDepth);
-        if (node.Settings.Token is { } token)
-        {
-            app.Use(RequireToken(token));
-        }
+        app.UseNodeApiGuard(node.Settings.Token);
 
         app.MapGet("/healthz", context => Health(context, node, ready: false));
         app.MapGet("/readyz", context => Health(context, node, ready: true));
         app.MapGet("/metrics", context => Prometheus(context, node));
 
-        var v1 = app.MapGroup("/v1");
+        var v1 = app.MapGroup("/v1").AsNodeApi();
         v1.MapGet("/functions", context => ListFunctions(context, node));
         v1.MapPost("/functions/{id}/invoke", context => Invoke(context, node, body));
 
@@ -48,27 +47,7 @@ public static class EdgeApi
         v1.MapDelete("/cluster/nodes/{id}", context => DeregisterNode(context, node));
 
         v1.MapGet("/metrics", context => MetricsJson(context, node));
-    }
-
-    private static Func<HttpContext, RequestDelegate, Task> RequireToken(string token)
-    {
-        var expected = Encoding.UTF8.GetBytes("Bearer " + token);
-        return (context, next) =>
-        {
-            if (!context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
-            {
-                return next(context);
-            }
-
-            var presented = Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
-            if (CryptographicOperations.FixedTimeEquals(presented, expected))
-            {
-                return next(context);
-            }
-
-            context.Response.Headers.WWWAuthenticate = "Bearer";
-            return Problems.Write(context, StatusCodes.Status401Unauthorized, "Unauthorized", "This node requires 'Authorization: Bearer <token>' on /v1.");
-        };
+        return v1;
     }
 
     private static Task Json<T>(HttpContext context, T value, JsonTypeInfo<T> type, int status = StatusCodes.Status200OK)
@@ -184,7 +163,7 @@ public static class EdgeApi
 
         if (request.UpToVersion is not { } upTo || upTo < 0)
         {
-            await Problems.BadRequest(context, "'upToVersion' must be a non-negative integer.");
+            await Problems.BadRequest(context, "'upToVersion' must be a non-negative integer (a JSON number, not a string).");
             return;
         }
 
@@ -193,17 +172,13 @@ public static class EdgeApi
 
     private static async Task ApplyRemote(HttpContext context, LocalNode node, RequestBody body)
     {
-        if (await body.ReadAsync(context, ApiJsonContext.Default.SyncState) is not { } remote)
+        // The wire SyncState of MQTT: version (integer), data (object), checksum and updatedAt are required and typed.
+        if (await body.ReadAsync(context, Mqtt.MqttJsonContext.Default.SyncStateMessage) is not { } message)
         {
             return;
         }
 
-        if (remote.Data is null || string.IsNullOrEmpty(remote.Checksum))
-        {
-            await Problems.BadRequest(context, "A SyncState needs 'version', 'data' (an object), 'checksum' and 'updatedAt'.");
-            return;
-        }
-
+        var remote = message.ToSyncState();
         var applied = node.Synchronizer.ApplyRemote(remote);
         var reason = applied ? null : node.Synchronizer.SyncHistory(1) is [{ } last] ? last.Detail : null;
         await Json(context, new ApplyRemoteResponse(applied, reason), ApiJsonContext.Default.ApplyRemoteResponse);
@@ -211,19 +186,25 @@ public static class EdgeApi
 
     private static async Task ListNodes(HttpContext context, LocalNode node)
     {
-        EdgeNodeStatus? filter = null;
-        if (context.Request.Query["status"] is { Count: > 0 } text)
+        HashSet<EdgeNodeStatus>? filter = null;
+        foreach (var text in context.Request.Query["status"])
         {
-            if (!NodeStatusNames.TryParse(text, out var status))
+            foreach (var name in (text ?? "").Split(',', StringSplitOptions.TrimEntries))
             {
-                await Problems.BadRequest(context, $"Unknown status '{text}': use online, offline, degraded, syncing or maintenance.");
-                return;
-            }
+                if (!NodeStatusNames.TryParse(name, out var status))
+                {
+                    await Problems.BadRequest(context, $"Unknown status '{name}' in ?status=: use one or a comma list of online, offline, degraded, syncing, maintenance.");
+                    return;
+                }
 
-            filter = status;
+                (filter ??= []).Add(status);
+            }
         }
 
-        var nodes = node.Cluster.ListNodes(filter).Select(n => NodeInfo.From(n, node.Cluster.IsDraining(n.Id))).ToArray();
+        var nodes = node.Cluster.ListNodes()
+            .Where(n => filter is null || filter.Contains(n.Status))
+            .Select(n => NodeInfo.From(n, node.Cluster.IsDraining(n.Id)))
+            .ToArray();
         await Json(context, nodes, ApiJsonContext.Default.NodeInfoArray);
     }
 
@@ -242,9 +223,15 @@ public static class EdgeApi
             return;
         }
 
-        if (string.IsNullOrWhiteSpace(request.Id))
+        if (NodeIds.Validate(request.Id) is { } idProblem)
         {
-            await Problems.BadRequest(context, "'id' is required.");
+            await Problems.BadRequest(context, $"'id': {idProblem}.");
+            return;
+        }
+
+        if (request.Id == node.Node.Id)
+        {
+            await Problems.Conflict(context, $"'{request.Id}' is this node's own id: its entry is kept by the node itself and cannot be replaced through the API.");
             return;
         }
 
@@ -255,7 +242,7 @@ public static class EdgeApi
             return;
         }
 
-        var registered = new EdgeNode(request.Id, request.Name ?? request.Id)
+        var registered = new EdgeNode(request.Id!, request.Name ?? request.Id!)
         {
             Location = request.Location ?? "",
             Capabilities = [.. request.Capabilities ?? []],
@@ -295,22 +282,24 @@ public static class EdgeApi
             }
         }
 
-        try
+        if (node.Cluster.GetNode(id) is null)
         {
-            node.Cluster.Heartbeat(id, status);
-        }
-        catch (KeyNotFoundException e)
-        {
-            await Problems.NotFound(context, e.Message);
+            await Problems.NotFound(context, $"Node not found: {id}");
             return;
         }
 
+        node.Cluster.Heartbeat(id, status);
         await Json(context, NodeInfo.From(node.Cluster.GetNode(id)!, node.Cluster.IsDraining(id)), ApiJsonContext.Default.NodeInfo);
     }
 
     private static Task DeregisterNode(HttpContext context, LocalNode node)
     {
         var id = RouteId(context);
+        if (id == node.Node.Id)
+        {
+            return Problems.Conflict(context, $"'{id}' is this node's own id: its entry cannot be removed through the API.");
+        }
+
         if (!node.Cluster.DeregisterNode(id))
         {
             return Problems.NotFound(context, $"Node not found: {id}");

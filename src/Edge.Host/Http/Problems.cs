@@ -15,9 +15,31 @@ internal static class Problems
         return JsonSerializer.SerializeAsync(context.Response.Body, body, ApiJsonContext.Default.ProblemBody, context.RequestAborted);
     }
 
+    /// <summary>
+    /// The body of a 4xx the framework answers without one (no route, wrong method): problem+json with our own
+    /// English detail, like every other error of the API.
+    /// </summary>
+    public static Task ForBodylessStatus(HttpContext context)
+    {
+        var request = context.Request;
+        var allow = context.Response.Headers.Allow.ToString();
+        return context.Response.StatusCode switch
+        {
+            StatusCodes.Status404NotFound => Write(context, 404, "Not found", $"No resource at '{request.Path}'."),
+            StatusCodes.Status405MethodNotAllowed => Write(
+                context,
+                405,
+                "Method not allowed",
+                allow.Length > 0 ? $"{request.Method} is not allowed on '{request.Path}'; allowed: {allow}." : $"{request.Method} is not allowed on '{request.Path}'."),
+            var status => Write(context, status, "Request refused", $"The request was refused with status {status}."),
+        };
+    }
+
     public static Task BadRequest(HttpContext context, string detail) => Write(context, StatusCodes.Status400BadRequest, "Bad request", detail);
 
     public static Task NotFound(HttpContext context, string detail) => Write(context, StatusCodes.Status404NotFound, "Not found", detail);
+
+    public static Task Conflict(HttpContext context, string detail) => Write(context, StatusCodes.Status409Conflict, "Conflict", detail);
 
     /// <summary>The reply for an exception from invoking a function.</summary>
     public static Task ForInvocation(HttpContext context, Exception error) => error switch

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using Edge.Runtime;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Edge.Host.Http;
 
@@ -13,13 +15,20 @@ internal sealed class RequestBody(long maxBytes, int maxDepth)
 
     public int MaxDepth { get; } = maxDepth;
 
-    /// <summary>The whole body, or null after replying 413 (too large).</summary>
+    /// <summary>The whole body, or null after replying 413 (too large). Body bytes are counted, never chunk framing.</summary>
     public async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext context)
     {
         if (context.Request.ContentLength > MaxBytes)
         {
             await TooLarge(context);
             return null;
+        }
+
+        // Kestrel's own limit counts a chunked body's framing too, so a body of exactly MaxBytes would fail when
+        // chunked: this reader counts the bytes itself (below) and lifts the server's limit for this request only.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
         }
 
         var buffer = new ArrayBufferWriter<byte>((int)Math.Min(context.Request.ContentLength ?? 4096, MaxBytes) + 1);
@@ -48,23 +57,11 @@ internal sealed class RequestBody(long maxBytes, int maxDepth)
         }
     }
 
-    /// <summary>Checks <paramref name="body"/> is well-formed JSON within the depth limit; null when it is, else the problem.</summary>
-    public string? Validate(ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaxDepth });
-            while (reader.Read())
-            {
-            }
-
-            return reader.BytesConsumed == 0 ? "the body is empty" : null;
-        }
-        catch (JsonException e)
-        {
-            return "Malformed JSON: " + e.Message;
-        }
-    }
+    /// <summary>
+    /// Null when <paramref name="body"/> is JSON the node can take whole (well-formed, valid UTF-8 without unpaired
+    /// surrogates, no duplicate keys, within the depth limit), else the problem with its JSON path.
+    /// </summary>
+    public string? Validate(ReadOnlySpan<byte> body) => JsonInput.TryValidate(body, MaxDepth, out var problem) ? null : problem;
 
     /// <summary>Parses a JSON object body, or replies 400 and returns null.</summary>
     public async Task<JsonObject?> ReadObjectAsync(HttpContext context)

@@ -17,17 +17,23 @@ public static class FleetEndpoints
     /// <c>application/problem+json</c>: 400 bad body, 404 unknown node, 413 body over the MQTT message limit, 503 broker unreachable.
     /// Plain <see cref="RequestDelegate"/>s with source-generated JSON: nothing here needs reflection.
     /// </summary>
-    public static IEndpointRouteBuilder MapFleetEndpoints(this IEndpointRouteBuilder app, ClusterCoordinator coordinator, int? maxBodyBytes = null)
+    /// <remarks>
+    /// The routes are relative: map them on the node's <c>/v1</c> group (what <c>MapEdgeApi</c> returns) so the group's
+    /// rules (token, JSON bodies) guard them like every other /v1 endpoint.
+    /// </remarks>
+    public static IEndpointRouteBuilder MapFleetEndpoints(this IEndpointRouteBuilder v1, ClusterCoordinator coordinator, int? maxBodyBytes = null, int maxJsonDepth = JsonLimits.DefaultDepth)
     {
-        ArgumentNullException.ThrowIfNull(app);
+        ArgumentNullException.ThrowIfNull(v1);
         ArgumentNullException.ThrowIfNull(coordinator);
-        var limit = maxBodyBytes ?? 256 * 1024;
+        var limit = new BodyLimits(maxBodyBytes ?? 256 * 1024, maxJsonDepth);
 
-        app.MapPost("/v1/cluster/nodes/{id}/desired", context => DesiredAsync(context, coordinator, limit));
-        app.MapPost("/v1/cluster/deploy", context => DeployAsync(context, coordinator, limit));
-        app.MapGet("/v1/cluster/nodes/{id}/heartbeat", context => LastHeartbeatAsync(context, coordinator));
-        return app;
+        v1.MapPost("/cluster/nodes/{id}/desired", context => DesiredAsync(context, coordinator, limit));
+        v1.MapPost("/cluster/deploy", context => DeployAsync(context, coordinator, limit));
+        v1.MapGet("/cluster/nodes/{id}/heartbeat", context => LastHeartbeatAsync(context, coordinator));
+        return v1;
     }
+
+    private readonly record struct BodyLimits(int Bytes, int Depth);
 
     private static async Task LastHeartbeatAsync(HttpContext context, ClusterCoordinator coordinator)
     {
@@ -43,7 +49,7 @@ public static class FleetEndpoints
         await JsonSerializer.SerializeAsync(context.Response.Body, heartbeat, MqttJsonContext.Default.HeartbeatMessage, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task DesiredAsync(HttpContext context, ClusterCoordinator coordinator, int limit)
+    private static async Task DesiredAsync(HttpContext context, ClusterCoordinator coordinator, BodyLimits limit)
     {
         var id = context.Request.RouteValues["id"] as string ?? "";
         var (desired, problem) = await ReadAsync(context, limit, MqttJsonContext.Default.SyncStateMessage).ConfigureAwait(false);
@@ -68,7 +74,7 @@ public static class FleetEndpoints
         await SendAsync(context, coordinator.SendDesiredAsync(id, desired.ToSyncState(), context.RequestAborted)).ConfigureAwait(false);
     }
 
-    private static async Task DeployAsync(HttpContext context, ClusterCoordinator coordinator, int limit)
+    private static async Task DeployAsync(HttpContext context, ClusterCoordinator coordinator, BodyLimits limit)
     {
         var (request, problem) = await ReadAsync(context, limit, MqttJsonContext.Default.FleetDeployRequest).ConfigureAwait(false);
         if (problem is not null)
@@ -121,9 +127,10 @@ public static class FleetEndpoints
         await JsonSerializer.SerializeAsync(context.Response.Body, result, MqttJsonContext.Default.FleetSendResult, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task<(T? Value, FleetProblem? Problem)> ReadAsync<T>(HttpContext context, int limit, JsonTypeInfo<T> info)
+    private static async Task<(T? Value, FleetProblem? Problem)> ReadAsync<T>(HttpContext context, BodyLimits limits, JsonTypeInfo<T> info)
         where T : class
     {
+        var limit = limits.Bytes;
         if (context.Request.ContentLength > limit)
         {
             return (null, TooLarge(context.Request.ContentLength.Value, limit));
@@ -147,7 +154,13 @@ public static class FleetEndpoints
             return (null, BadRequest("request body is empty: expected a JSON object"));
         }
 
-        var value = MqttJson.TryParse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), info, out var error);
+        var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (!JsonInput.TryValidate(json, limits.Depth, out var invalid))
+        {
+            return (null, BadRequest(invalid));
+        }
+
+        var value = MqttJson.TryParse(json, info, out var error);
         return value is null ? (null, BadRequest($"malformed JSON body: {error}")) : (value, null);
     }
 

@@ -69,9 +69,6 @@ public sealed class MqttTopics
         return true;
     }
 
-    /// <summary>Null when <paramref name="nodeId"/> can be a topic level, else why not.</summary>
-    public static string? ValidateNodeId(string nodeId) =>
-        string.IsNullOrWhiteSpace(nodeId) || nodeId.AsSpan().IndexOfAny("/+#\0") >= 0 || nodeId.Length > 128
-            ? $"node id '{nodeId}' cannot be an MQTT topic level: 1-128 characters, none of '/', '+', '#'"
-            : null;
+    /// <summary>Null when <paramref name="nodeId"/> can be a topic level, else why not (the rule of <see cref="Node.NodeIds"/>).</summary>
+    public static string? ValidateNodeId(string nodeId) => Node.NodeIds.Validate(nodeId);
 }

@@ -29,6 +29,11 @@ internal sealed class TestHost : IAsyncDisposable
 
     public string DataDir { get; }
 
+    private bool OwnsDataDir { get; init; }
+
+    /// <summary>The port Kestrel bound.</summary>
+    public int Port => Client.BaseAddress!.Port;
+
     /// <summary>Built-ins plus functions that fail, time out and return nothing, to reach every error path.</summary>
     public static FunctionCatalog Catalog() => new(EdgeFunctionTable.Descriptors, runtime =>
     {
@@ -52,9 +57,11 @@ internal sealed class TestHost : IAsyncDisposable
         });
     });
 
-    public static async Task<TestHost> StartAsync(Action<HostSettings>? configure = null)
+    /// <summary>Starts a node; with <paramref name="dataDir"/> it reopens that directory (and leaves it in place on dispose).</summary>
+    public static async Task<TestHost> StartAsync(Action<HostSettings>? configure = null, string? dataDir = null)
     {
-        var dataDir = Directory.CreateTempSubdirectory("edge-host-test-").FullName;
+        var owned = dataDir is null;
+        dataDir ??= Directory.CreateTempSubdirectory("edge-host-test-").FullName;
         var settings = HostSettings.Load(
             new Dictionary<string, string> { ["urls"] = "http://127.0.0.1:0", ["data-dir"] = dataDir, ["node-id"] = "test-node" },
             _ => null);
@@ -62,7 +69,7 @@ internal sealed class TestHost : IAsyncDisposable
         var app = EdgeHost.BuildApp(settings, Catalog());
         await app.StartAsync();
         var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
-        return new TestHost(app, client, app.Services.GetRequiredService<LocalNode>(), dataDir);
+        return new TestHost(app, client, app.Services.GetRequiredService<LocalNode>(), dataDir) { OwnsDataDir = owned };
     }
 
     public Task<HttpResponseMessage> PostJson(string path, string json) =>
@@ -76,6 +83,11 @@ internal sealed class TestHost : IAsyncDisposable
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
+        if (!OwnsDataDir)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -137,7 +137,7 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         await using var app = builder.Build();
-        app.MapFleetEndpoints(coordinator.Coordinator, maxBodyBytes: 8192);
+        app.MapGroup("/v1").MapFleetEndpoints(coordinator.Coordinator, maxBodyBytes: 8192);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 
