@@ -157,7 +157,7 @@ public static class FleetEndpoints
         var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         if (!JsonInput.TryValidate(json, limits.Depth, out var invalid))
         {
-            return (null, BadRequest(invalid));
+            return (null, BadRequest($"malformed JSON body: {invalid}"));
         }
 
         var value = MqttJson.TryParse(json, info, out var error);

@@ -32,7 +32,12 @@ internal static class RawHttp
     {
         var head = new StringBuilder()
             .Append(method).Append(' ').Append(target).Append(" HTTP/1.1\r\n")
-            .Append("Host: 127.0.0.1\r\nConnection: close\r\n");
+            .Append("Connection: close\r\n");
+        if (extraHeaders?.Contains("Host:", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            head.Append("Host: 127.0.0.1\r\n");
+        }
+
         if (extraHeaders is not null)
         {
             head.Append(extraHeaders.TrimEnd('\r', '\n')).Append("\r\n");
