@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Edge.Runtime;
 
-/// <summary>How <see cref="EdgeSynchronizer.ApplyRemote"/> settles a newer remote state while local changes are unconfirmed.</summary>
+/// <summary>How <see cref="EdgeSynchronizer.ApplyRemote(SyncState)"/> settles a newer remote state while local changes are unconfirmed.</summary>
 public enum ConflictStrategy
 {
     /// <summary>The remote state replaces local state.</summary>
