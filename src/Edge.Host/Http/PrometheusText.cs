@@ -48,7 +48,8 @@ internal static class PrometheusText
         }
 
         Gauge(text, "edge_invocations_in_flight", "Invocations running now (runaways included).", nodeLabel, node.Runtime.InFlight);
-        Counter(text, "edge_invocation_runaways_total", "Async invocations abandoned at their deadline while still running.", nodeLabel, node.Runtime.RunawayCount);
+        Counter(text, "edge_invocation_runaways_total", "Async invocations still running at their deadline, not having honoured cancellation.", nodeLabel, node.Runtime.RunawayCount);
+        Counter(text, "edge_invocation_cancellations_total", "Invocations ended because the caller cancelled (e.g. the HTTP client went away).", nodeLabel, node.Runtime.CancelledCount);
         Counter(text, "edge_cold_starts_total", "Invocations that found their function cold.", nodeLabel, node.Runtime.ColdStartCount);
         Gauge(text, "edge_functions_deployed", "Functions deployed on this node.", nodeLabel, node.Runtime.FunctionCount);
 

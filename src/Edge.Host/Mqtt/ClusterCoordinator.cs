@@ -354,7 +354,12 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
 
             var before = node?.Status;
             var status = heartbeat.Status == EdgeNodeStatus.Offline ? EdgeNodeStatus.Online : heartbeat.Status;
-            _cluster.Heartbeat(nodeId, status);
+            if (!_cluster.Heartbeat(nodeId, status))
+            {
+                // Deregistered (over HTTP) between the registration above and the heartbeat: the next one registers it again.
+                return true;
+            }
+
             _heartbeats[nodeId] = heartbeat;
             Interlocked.Increment(ref _heartbeatsReceived);
             if (before != _cluster.GetNode(nodeId)?.Status)
@@ -402,8 +407,13 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
             }
 
             var before = node?.Status;
-            _cluster.Heartbeat(nodeId, status.Status);
-            var after = _cluster.GetNode(nodeId)!.Status;
+            if (!_cluster.Heartbeat(nodeId, status.Status) || _cluster.GetNode(nodeId) is not { } current)
+            {
+                // Deregistered (over HTTP) since the registration above: nothing to report.
+                return true;
+            }
+
+            var after = current.Status;
             if (before != after)
             {
                 NodeStatusChanged?.Invoke(nodeId, after);

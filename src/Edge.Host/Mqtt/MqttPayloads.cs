@@ -44,7 +44,7 @@ public sealed class ChangeMessage
     /// <summary>The local version the change produced; receivers apply each version once (ignore any version they already have).</summary>
     public required long Version { get; init; }
 
-    /// <summary><c>full</c> or <c>delta</c>.</summary>
+    /// <summary><c>update</c> (a full update) or <c>delta</c>.</summary>
     public required string Type { get; init; }
 
     /// <summary>True for a delta (top-level keys merged over the previous state).</summary>

@@ -68,15 +68,23 @@ public sealed class EdgeCluster
         }
     }
 
-    /// <summary>Records a heartbeat: the timestamp becomes now and the status <paramref name="status"/> (Online when null).</summary>
-    /// <exception cref="KeyNotFoundException">The node is not registered.</exception>
-    public void Heartbeat(string id, EdgeNodeStatus? status = null)
+    /// <summary>
+    /// Records a heartbeat: the timestamp becomes now and the status <paramref name="status"/> (Online when null; a
+    /// draining node stays in Maintenance). An unknown id is a no-op, as in the reference module.
+    /// </summary>
+    /// <returns>True when the node is registered and was updated; false (nothing changed) for an unknown id.</returns>
+    public bool Heartbeat(string id, EdgeNodeStatus? status = null)
     {
         lock (_lock)
         {
-            var member = _members.GetValueOrDefault(id) ?? throw new KeyNotFoundException($"Node not found: {id}");
+            if (_members.GetValueOrDefault(id) is not { } member)
+            {
+                return false;
+            }
+
             member.Node.LastHeartbeat = _time.GetUtcNow();
             member.Node.Status = member.Draining ? EdgeNodeStatus.Maintenance : status ?? EdgeNodeStatus.Online;
+            return true;
         }
     }
 

@@ -12,6 +12,13 @@ namespace Edge.Runtime;
 /// at the deadline. An asynchronous handler that is still running at the deadline is abandoned with an
 /// <see cref="EdgeTimeoutException"/> (a runaway: counted, and its in-flight slot is held until it really ends). A
 /// synchronous handler cannot be abandoned; it is reported as timed out when it returns late, never as a success.
+/// <para>
+/// A caller that cancels (an HTTP client that went away) ends the invocation with an
+/// <see cref="OperationCanceledException"/>: it is counted in <see cref="CancelledCount"/>, never as a runaway, and
+/// recorded in <see cref="Metrics"/> as a failed invocation. The cancellation is passed on to a token-taking handler; one
+/// that keeps running holds its in-flight slot until it ends, and becomes a runaway too only if it is still running at its
+/// own deadline.
+/// </para>
 /// </remarks>
 public sealed class EdgeRuntime
 {
@@ -24,6 +31,7 @@ public sealed class EdgeRuntime
     private int _coldStarts;
     private int _inFlight;
     private long _runaways;
+    private long _cancellations;
 
     /// <summary>Creates a runtime for <paramref name="node"/>.</summary>
     /// <param name="node">The node it runs on.</param>
@@ -72,8 +80,17 @@ public sealed class EdgeRuntime
     /// <summary>Invocations running now, runaways included.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Asynchronous invocations abandoned at their deadline while still running.</summary>
+    /// <summary>
+    /// Asynchronous invocations whose handler was still running at its deadline, not having honoured cancellation: those
+    /// abandoned at the deadline, and caller-cancelled ones still running when their deadline passed.
+    /// </summary>
     public long RunawayCount => Interlocked.Read(ref _runaways);
+
+    /// <summary>
+    /// Invocations ended because the caller cancelled (its <see cref="CancellationToken"/> fired while the handler ran).
+    /// Never counted as runaways for that; a call cancelled before it started is not an invocation and is not counted.
+    /// </summary>
+    public long CancelledCount => Interlocked.Read(ref _cancellations);
 
     /// <summary>Deploys <paramref name="f"/>, replacing a function with the same id (its counters carry on; it starts cold).</summary>
     public void Deploy(EdgeFunction f)
@@ -240,7 +257,8 @@ public sealed class EdgeRuntime
                 catch (TimeoutException) when (!task.IsCompleted)
                 {
                     runaway = true;
-                    ReleaseWhenDone(task, slot, deadline);
+                    Interlocked.Increment(ref _runaways);
+                    ReleaseWhenDone(task, deadline);
                     throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
                 }
                 catch (TimeoutException) when (task.IsCompleted)
@@ -291,7 +309,9 @@ public sealed class EdgeRuntime
         var link = deadline is not null && ct.CanBeCanceled
             ? ct.UnsafeRegister(static s => CancelQuietly((CancellationTokenSource)s!), deadline)
             : default;
-        var runaway = false;
+
+        // Abandoned: the call returns while the handler still runs (a runaway, or a caller that left); the handler's end releases the slot.
+        var abandoned = false;
         try
         {
             var pending = call.Invoke(slot.Function, deadline?.Token ?? default);
@@ -310,17 +330,21 @@ public sealed class EdgeRuntime
                 }
                 catch (Exception ex) when (!task.IsCompleted && ex is TimeoutException or OperationCanceledException)
                 {
-                    runaway = true;
-                    if (ex is OperationCanceledException)
+                    abandoned = true;
+                    if (ex is TimeoutException)
                     {
-                        // The caller left: pass it on now, as the link to its token is disposed below, maybe before it fired.
-                        deadline?.Cancel();
+                        Interlocked.Increment(ref _runaways);
+                        ReleaseWhenDone(task, deadline);
+                        throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
                     }
 
-                    ReleaseWhenDone(task, slot, deadline);
-                    throw ex is TimeoutException
-                        ? Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout))
-                        : Failed(slot, start, ex);
+                    // The caller left: a cancellation, not a runaway. Pass it on now, as the link to its token is
+                    // disposed below, maybe before it fired.
+                    Interlocked.Increment(ref _cancellations);
+                    deadline?.Cancel();
+                    ReleaseWhenDone(task, deadline);
+                    WatchDeadline(task, slot.Function.Timeout - _time.GetElapsedTime(start));
+                    throw Failed(slot, start, ex);
                 }
                 catch (TimeoutException) when (task.IsCompleted)
                 {
@@ -338,26 +362,28 @@ public sealed class EdgeRuntime
             Succeeded(slot, elapsed);
             return result;
         }
-        catch (OperationCanceledException ex) when (!runaway && ct.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (!abandoned && ct.IsCancellationRequested)
         {
+            // The handler ended on the caller's cancellation (passed on through its token).
+            Interlocked.Increment(ref _cancellations);
             throw Failed(slot, start, ex);
         }
-        catch (OperationCanceledException) when (!runaway && deadline is { IsCancellationRequested: true })
+        catch (OperationCanceledException) when (!abandoned && deadline is { IsCancellationRequested: true })
         {
             throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
         }
-        catch (Exception ex) when (!runaway && ex is not (EdgeTimeoutException or EdgeBindingException))
+        catch (Exception ex) when (!abandoned && ex is not (EdgeTimeoutException or EdgeBindingException))
         {
             throw Failed(slot, start, EdgeExecutionException.For(id, ex));
         }
-        catch (EdgeBindingException ex) when (!runaway)
+        catch (EdgeBindingException ex) when (!abandoned)
         {
             throw Failed(slot, start, ex);
         }
         finally
         {
             await link.DisposeAsync().ConfigureAwait(false);
-            if (!runaway)
+            if (!abandoned)
             {
                 ReturnDeadline(deadline);
                 Exit();
@@ -418,11 +444,9 @@ public sealed class EdgeRuntime
         }
     }
 
-    /// <summary>Keeps a runaway's in-flight slot (and its deadline source) until the handler really ends.</summary>
-    private void ReleaseWhenDone(Task task, FunctionSlot slot, CancellationTokenSource? deadline)
+    /// <summary>Keeps an abandoned handler's in-flight slot (and its deadline source) until the handler really ends.</summary>
+    private void ReleaseWhenDone(Task task, CancellationTokenSource? deadline)
     {
-        Interlocked.Increment(ref _runaways);
-        _ = slot;
         task.ContinueWith(
             static (t, state) =>
             {
@@ -432,6 +456,27 @@ public sealed class EdgeRuntime
                 runtime.Exit();
             },
             (this, deadline),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// A caller-cancelled handler that is still running: counted as a runaway at its deadline if it has not ended by then
+    /// (it ignored the cancellation passed on to it and overran its budget too). Only on the cancellation path.
+    /// </summary>
+    private void WatchDeadline(Task task, TimeSpan untilDeadline)
+    {
+        task.WaitAsync(untilDeadline > TimeSpan.Zero ? untilDeadline : TimeSpan.Zero, _time).ContinueWith(
+            static (wait, state) =>
+            {
+                // A TimeoutException means the deadline came first; anything else (its result, its failure) is the handler ending in time.
+                if (wait.Exception?.InnerException is TimeoutException)
+                {
+                    Interlocked.Increment(ref ((EdgeRuntime)state!)._runaways);
+                }
+            },
+            this,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);

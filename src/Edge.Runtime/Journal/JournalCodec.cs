@@ -459,11 +459,14 @@ internal static class JournalCodec
 
         public PendingChange Change()
         {
-            var type = String();
+            // The stored type is read past, not trusted: journals written before full updates were typed "update" hold
+            // "full". The type follows IsDelta, so old data directories open with today's names.
+            _ = String();
             var version = Int64();
             var data = Json();
             var timestamp = Time();
-            return new PendingChange(type, version, data, timestamp, Byte() != 0);
+            var isDelta = Byte() != 0;
+            return new PendingChange(isDelta ? PendingChange.DeltaType : PendingChange.FullType, version, data, timestamp, isDelta);
         }
 
         public readonly void End()

@@ -6,7 +6,9 @@ namespace Edge.Runtime;
 /// Keeps a node's state and its unconfirmed local changes, and settles remote states by version and
 /// <see cref="ConflictStrategy"/>. Every member is thread-safe (one <see cref="Lock"/>, reads included). With an
 /// <see cref="ISyncStore"/>, every mutation is durable before the call returns, and construction recovers the
-/// stored state exactly.
+/// stored state exactly (one exception: the refusal of a remote state whose version is outside
+/// <see cref="SyncState.MinVersion"/>..<see cref="SyncState.MaxVersion"/> is counted and in the history, but not journaled).
+/// Versions are bounded so they never wrap: see <see cref="SyncState.MaxVersion"/>.
 /// </summary>
 public sealed class EdgeSynchronizer
 {
@@ -103,6 +105,7 @@ public sealed class EdgeSynchronizer
 
     /// <summary>Makes a new local version: the full <paramref name="data"/>, or its top-level keys merged over the current state when <paramref name="isDelta"/>.</summary>
     /// <returns>The new local state.</returns>
+    /// <exception cref="SyncVersionExhaustedException">The local version is already <see cref="SyncState.MaxVersion"/>; nothing was changed.</exception>
     public SyncState UpdateLocal(JsonObject data, bool isDelta = false)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -110,6 +113,12 @@ public sealed class EdgeSynchronizer
         SyncState state;
         lock (_lock)
         {
+            if (_ledger.LocalVersion >= SyncState.MaxVersion)
+            {
+                // >=: a data directory written before versions were bounded may hold a larger one; never wrap past it.
+                throw new SyncVersionExhaustedException(_ledger.LocalVersion);
+            }
+
             var now = _time.GetUtcNow();
             var version = _ledger.LocalVersion + 1;
             var change = data.DeepClone().AsObject();
@@ -138,11 +147,22 @@ public sealed class EdgeSynchronizer
     }
 
     /// <summary>
-    /// Applies a remote state when its checksum verifies, its version is newer than the local one, and the conflict
-    /// strategy allows it (a conflict exists only while local changes are unconfirmed).
+    /// Applies a remote state when its version is within <see cref="SyncState.MinVersion"/>..<see cref="SyncState.MaxVersion"/>,
+    /// its checksum verifies, its version is newer than the local one, and the conflict strategy allows it (a conflict
+    /// exists only while local changes are unconfirmed).
     /// </summary>
     /// <returns>True when applied; the history says why when not.</returns>
-    public bool ApplyRemote(SyncState remote)
+    /// <remarks>
+    /// A state whose version is out of range is refused before anything is written: the refusal is counted and is in
+    /// <see cref="SyncHistory"/>, but it is not journaled, so a node reopened from its store does not list it.
+    /// </remarks>
+    public bool ApplyRemote(SyncState remote) => ApplyRemote(remote, out _);
+
+    /// <summary>As <see cref="ApplyRemote(SyncState)"/>, with the reason for a refusal.</summary>
+    /// <param name="remote">The remote state.</param>
+    /// <param name="reason">Why the state was refused (the detail of its history event); empty when it was applied.</param>
+    /// <returns>True when applied.</returns>
+    public bool ApplyRemote(SyncState remote, out string reason)
     {
         ArgumentNullException.ThrowIfNull(remote);
         long sequence;
@@ -150,8 +170,17 @@ public sealed class EdgeSynchronizer
         lock (_lock)
         {
             var now = _time.GetUtcNow();
+            if (remote.Version is < SyncState.MinVersion or > SyncState.MaxVersion)
+            {
+                // Not journaled: a state no peer should have sent changes nothing, so it costs no write.
+                reason = $"version {remote.Version} is outside {SyncState.MinVersion}..{SyncState.MaxVersion}";
+                _ledger.Apply(new SyncRecord(SyncRecordKind.RemoteRejected, now, remote.Version, Detail: reason));
+                return false;
+            }
+
             var refusal = Refusal(remote);
             applied = refusal is null;
+            reason = refusal ?? "";
             var record = applied
                 ? new SyncRecord(SyncRecordKind.RemoteApplied, now, remote.Version,
                     remote with { Data = remote.Data.DeepClone().AsObject(), UpdatedAt = remote.UpdatedAt.ToUniversalTime() })
@@ -174,6 +203,11 @@ public sealed class EdgeSynchronizer
 
     /// <summary>Removes pending changes with versions up to <paramref name="upToVersion"/>: the cloud has them.</summary>
     /// <returns>How many were removed.</returns>
+    /// <remarks>
+    /// Any <see cref="long"/> is accepted. Zero or a negative <paramref name="upToVersion"/> confirms nothing (every
+    /// version is at least <see cref="SyncState.MinVersion"/>): it returns 0 and writes nothing. A value beyond the local
+    /// version confirms everything and advances <see cref="RemoteVersion"/> only up to the local version.
+    /// </remarks>
     public int ConfirmSync(long upToVersion)
     {
         long sequence;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace Edge.Runtime;
 
-/// <summary>How <see cref="EdgeSynchronizer.ApplyRemote"/> settles a newer remote state while local changes are unconfirmed.</summary>
+/// <summary>How <see cref="EdgeSynchronizer.ApplyRemote(SyncState)"/> settles a newer remote state while local changes are unconfirmed.</summary>
 public enum ConflictStrategy
 {
     /// <summary>The remote state replaces local state.</summary>
@@ -16,15 +16,18 @@ public enum ConflictStrategy
 }
 
 /// <summary>A local change not yet confirmed by the cloud.</summary>
-/// <param name="Type"><c>"full"</c> or <c>"delta"</c>.</param>
+/// <param name="Type"><see cref="FullType"/> (<c>"update"</c>, the reference module's value) or <see cref="DeltaType"/> (<c>"delta"</c>).</param>
 /// <param name="Version">The local version this change produced.</param>
 /// <param name="Data">The full state, or only the changed top-level keys for a delta. Treat as read-only.</param>
 /// <param name="Timestamp">When the change was made (UTC).</param>
 /// <param name="IsDelta">True for a delta change.</param>
 public sealed record PendingChange(string Type, long Version, JsonObject Data, DateTimeOffset Timestamp, bool IsDelta)
 {
-    /// <summary>The <see cref="Type"/> of a full update.</summary>
-    public const string FullType = "full";
+    /// <summary>
+    /// The <see cref="Type"/> of a full update: <c>"update"</c>, as the reference module writes it. Journals written
+    /// before this value stored <c>"full"</c>; they read back as <c>"update"</c> (the type follows <see cref="IsDelta"/>).
+    /// </summary>
+    public const string FullType = "update";
 
     /// <summary>The <see cref="Type"/> of a delta update.</summary>
     public const string DeltaType = "delta";

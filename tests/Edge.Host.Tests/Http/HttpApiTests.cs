@@ -275,6 +275,9 @@ public class HttpApiTests
         await Assert.That(text).Contains("edge_state_version{node=\"test-node\",kind=\"local\"} 1\n");
         await Assert.That(text).Contains("edge_state_pending{node=\"test-node\"} 1\n");
         await Assert.That(text).Contains("edge_node_status{node=\"test-node\",status=\"online\"} 1\n");
+        await Assert.That(text).Contains("# TYPE edge_invocation_cancellations_total counter\n");
+        await Assert.That(text).Contains("edge_invocation_cancellations_total{node=\"test-node\"} 0\n");
+        await Assert.That(text).Contains("edge_invocation_runaways_total{node=\"test-node\"} 0\n");
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             await Assert.That(line.StartsWith('#') || System.Text.RegularExpressions.Regex.IsMatch(line, """^[a-z_]+\{[^}]*\} [-+0-9.eE]+(Infinity|NaN)?$""")).IsTrue();

@@ -120,12 +120,45 @@ public class EdgeClusterTests
     }
 
     [Test]
-    public async Task Heartbeat_of_unknown_node_throws_KeyNotFound()
+    public async Task Heartbeat_of_unknown_node_is_a_no_op_that_returns_false()
     {
-        var (cluster, _) = Cluster();
+        var node = new EdgeNode("a", "a");
+        var (cluster, time) = Cluster(node);
+        time.Advance(TimeSpan.FromSeconds(30));
 
-        await Assert.That(() => cluster.Heartbeat("ghost")).ThrowsExactly<KeyNotFoundException>().WithMessageContaining("ghost");
-        await Assert.That(() => cluster.Heartbeat("ghost", EdgeNodeStatus.Degraded)).Throws<KeyNotFoundException>();
+        await Assert.That(cluster.Heartbeat("ghost")).IsFalse();
+        await Assert.That(cluster.Heartbeat("ghost", EdgeNodeStatus.Degraded)).IsFalse();
+
+        // Nothing registered, nothing else touched.
+        await Assert.That(cluster.GetNode("ghost")).IsNull();
+        await Assert.That(cluster.Count).IsEqualTo(1);
+        await Assert.That(node.LastHeartbeat).IsEqualTo(Start);
+        await Assert.That(node.Status).IsEqualTo(EdgeNodeStatus.Online);
+    }
+
+    [Test]
+    public async Task Heartbeat_of_a_registered_node_returns_true()
+    {
+        var node = new EdgeNode("a", "a");
+        var (cluster, _) = Cluster(node);
+
+        await Assert.That(cluster.Heartbeat("a")).IsTrue();
+        await Assert.That(cluster.Heartbeat("a", EdgeNodeStatus.Degraded)).IsTrue();
+        await Assert.That(node.Status).IsEqualTo(EdgeNodeStatus.Degraded);
+    }
+
+    [Test]
+    public async Task Heartbeat_of_a_deregistered_node_returns_false_and_changes_nothing()
+    {
+        var node = new EdgeNode("a", "a");
+        var (cluster, time) = Cluster(node);
+        cluster.DeregisterNode("a");
+        node.Status = EdgeNodeStatus.Offline;
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        await Assert.That(cluster.Heartbeat("a")).IsFalse();
+        await Assert.That(node.Status).IsEqualTo(EdgeNodeStatus.Offline);
+        await Assert.That(node.LastHeartbeat).IsEqualTo(Start);
     }
 
     [Test]

@@ -118,7 +118,7 @@ public class EdgeSynchronizerTests
         sync.UpdateLocal(new JsonObject { ["a"] = 1, ["b"] = 2 });
         var change = sync.GetPendingChanges().Single();
 
-        await Assert.That(change.Type).IsEqualTo("full");
+        await Assert.That(change.Type).IsEqualTo("update");
         await Assert.That(change.Type).IsEqualTo(PendingChange.FullType);
         await Assert.That(change.IsDelta).IsFalse();
         await Assert.That(change.Version).IsEqualTo(1);
@@ -593,10 +593,11 @@ public class EdgeSynchronizerTests
     public async Task Pending_change_is_a_value()
     {
         var data = new JsonObject();
-        var a = new PendingChange("full", 1, data, T0, false);
+        var a = new PendingChange("update", 1, data, T0, false);
 
-        await Assert.That(a).IsEqualTo(new PendingChange("full", 1, data, T0, false));
+        await Assert.That(a).IsEqualTo(new PendingChange("update", 1, data, T0, false));
         await Assert.That(a with { Version = 2 }).IsNotEqualTo(a);
         await Assert.That(PendingChange.DeltaType).IsEqualTo("delta");
+        await Assert.That(PendingChange.FullType).IsEqualTo("update");
     }
 }
