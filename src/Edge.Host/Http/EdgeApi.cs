@@ -143,7 +143,17 @@ public static class EdgeApi
             return;
         }
 
-        var state = node.Synchronizer.UpdateLocal(data, isDelta);
+        SyncState state;
+        try
+        {
+            state = node.Synchronizer.UpdateLocal(data, isDelta);
+        }
+        catch (SyncVersionExhaustedException e)
+        {
+            await Problems.Conflict(context, e.Message);
+            return;
+        }
+
         node.NotifyLocalStateChanged();
         await Json(context, state, ApiJsonContext.Default.SyncState);
     }
@@ -178,10 +188,8 @@ public static class EdgeApi
             return;
         }
 
-        var remote = message.ToSyncState();
-        var applied = node.Synchronizer.ApplyRemote(remote);
-        var reason = applied ? null : node.Synchronizer.SyncHistory(1) is [{ } last] ? last.Detail : null;
-        await Json(context, new ApplyRemoteResponse(applied, reason), ApiJsonContext.Default.ApplyRemoteResponse);
+        var applied = node.Synchronizer.ApplyRemote(message.ToSyncState(), out var reason);
+        await Json(context, new ApplyRemoteResponse(applied, applied ? null : reason), ApiJsonContext.Default.ApplyRemoteResponse);
     }
 
     private static async Task ListNodes(HttpContext context, LocalNode node)
@@ -282,13 +290,11 @@ public static class EdgeApi
             }
         }
 
-        if (node.Cluster.GetNode(id) is null)
+        if (!node.Cluster.Heartbeat(id, status))
         {
             await Problems.NotFound(context, $"Node not found: {id}");
             return;
         }
-
-        node.Cluster.Heartbeat(id, status);
         await Json(context, NodeInfo.From(node.Cluster.GetNode(id)!, node.Cluster.IsDraining(id)), ApiJsonContext.Default.NodeInfo);
     }
 

@@ -248,6 +248,59 @@ public class HardeningTests
         }
     }
 
+    // --- 4. versions are 1..2^53-1 and never wrap -------------------------------------------------------------------
+
+    private static string Wire(long version) =>
+        $$"""{"version":{{version}},"data":{"v":1},"checksum":"{{SyncState.FromData(new JsonObject { ["v"] = 1 }, 1).Checksum}}","updatedAt":"2026-01-01T00:00:00Z"}""";
+
+    [Test]
+    [Arguments(long.MaxValue)]
+    [Arguments(SyncState.MaxVersion + 1)]
+    [Arguments(0L)]
+    [Arguments(-5L)]
+    public async Task Remote_versions_outside_the_range_are_refused_with_a_reason(long version)
+    {
+        await using var host = await TestHost.StartAsync();
+        var reply = JsonNode.Parse(await (await host.PostJson("/v1/state/remote", Wire(version))).Content.ReadAsStringAsync())!;
+        await Assert.That(reply["applied"]!.GetValue<bool>()).IsFalse();
+        await Assert.That(reply["reason"]!.GetValue<string>()).Contains("outside 1..9007199254740991");
+        await Assert.That(await StateVersion(host)).IsEqualTo(0L);
+        var put = await host.Send(HttpMethod.Put, "/v1/state", """{"a":1}""");
+        await Assert.That(JsonNode.Parse(await put.Content.ReadAsStringAsync())!["version"]!.GetValue<long>()).IsEqualTo(1L);
+    }
+
+    [Test]
+    public async Task A_local_update_at_the_version_ceiling_is_409_and_nothing_wraps()
+    {
+        await using var host = await TestHost.StartAsync();
+        var reply = JsonNode.Parse(await (await host.PostJson("/v1/state/remote", Wire(SyncState.MaxVersion))).Content.ReadAsStringAsync())!;
+        await Assert.That(reply["applied"]!.GetValue<bool>()).IsTrue();
+        await Problem(await host.Send(HttpMethod.Put, "/v1/state", """{"a":1}"""), HttpStatusCode.Conflict, "9007199254740991");
+        await Problem(await host.Send(HttpMethod.Patch, "/v1/state", """{"a":1}"""), HttpStatusCode.Conflict);
+        await Assert.That(await StateVersion(host)).IsEqualTo(SyncState.MaxVersion);
+        await Assert.That(host.Node.Synchronizer.PendingCount).IsEqualTo(0);
+    }
+
+    // --- 11. the reference's pending types -------------------------------------------------------------------------
+
+    [Test]
+    public async Task Pending_changes_are_typed_update_and_delta_as_the_reference_module()
+    {
+        await using var host = await TestHost.StartAsync();
+        await host.Send(HttpMethod.Put, "/v1/state", """{"a":1}""");
+        await host.Send(HttpMethod.Patch, "/v1/state", """{"b":2}""");
+        var pending = JsonNode.Parse(await host.Client.GetStringAsync("/v1/state/pending"))!.AsArray();
+        await Assert.That(pending.Select(p => p!["type"]!.GetValue<string>())).IsEquivalentTo(["update", "delta"], TUnit.Assertions.Enums.CollectionOrdering.Matching);
+    }
+
+    [Test]
+    public async Task Heartbeat_of_an_unknown_node_is_404_and_registers_nothing()
+    {
+        await using var host = await TestHost.StartAsync();
+        await Problem(await host.PostJson("/v1/cluster/nodes/ghost/heartbeat", "{}"), HttpStatusCode.NotFound, "ghost");
+        await Assert.That(host.Node.Cluster.GetNode("ghost")).IsNull();
+    }
+
     // --- 4. the SyncState parser is strict; confirm takes a number -----------------------------------------------
 
     [Test]
