@@ -83,7 +83,11 @@ public static class EdgeApi
     private static Task Health(HttpContext context, LocalNode node, bool ready)
     {
         string? problem = null;
-        if (ready && node.Runtime.FunctionCount == 0)
+        if (ready && node.Store.FaultReason is { } fault)
+        {
+            problem = fault;
+        }
+        else if (ready && node.Runtime.FunctionCount == 0)
         {
             problem = "no functions deployed";
         }
@@ -164,7 +168,17 @@ public static class EdgeApi
             return;
         }
 
-        var state = node.Synchronizer.UpdateLocal(data, isDelta);
+        SyncState state;
+        try
+        {
+            state = node.Synchronizer.UpdateLocal(data, isDelta);
+        }
+        catch (IOException e) when (StoreFailures.Handles(e))
+        {
+            await StoreFailures.Write(context, node.Store, e);
+            return;
+        }
+
         node.NotifyLocalStateChanged();
         await Json(context, state, ApiJsonContext.Default.SyncState);
     }
@@ -188,7 +202,18 @@ public static class EdgeApi
             return;
         }
 
-        await Json(context, new ConfirmResponse(node.Synchronizer.ConfirmSync(upTo)), ApiJsonContext.Default.ConfirmResponse);
+        int removed;
+        try
+        {
+            removed = node.Synchronizer.ConfirmSync(upTo);
+        }
+        catch (IOException e) when (StoreFailures.Handles(e))
+        {
+            await StoreFailures.Write(context, node.Store, e);
+            return;
+        }
+
+        await Json(context, new ConfirmResponse(removed), ApiJsonContext.Default.ConfirmResponse);
     }
 
     private static async Task ApplyRemote(HttpContext context, LocalNode node, RequestBody body)
@@ -204,7 +229,17 @@ public static class EdgeApi
             return;
         }
 
-        var applied = node.Synchronizer.ApplyRemote(remote);
+        bool applied;
+        try
+        {
+            applied = node.Synchronizer.ApplyRemote(remote);
+        }
+        catch (IOException e) when (StoreFailures.Handles(e))
+        {
+            await StoreFailures.Write(context, node.Store, e);
+            return;
+        }
+
         var reason = applied ? null : node.Synchronizer.SyncHistory(1) is [{ } last] ? last.Detail : null;
         await Json(context, new ApplyRemoteResponse(applied, reason), ApiJsonContext.Default.ApplyRemoteResponse);
     }
