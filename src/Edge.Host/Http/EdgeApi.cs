@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using Edge.Host.Node;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
@@ -22,6 +23,13 @@ public static class EdgeApi
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(node);
         var body = new RequestBody(node.Settings.MaxBodyBytes, node.Settings.MaxJsonDepth);
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context => StoreFailures.Write(context, node.Store, context.Features.Get<IExceptionHandlerFeature>()!.Error),
+
+            // A full disk or a stopped journal is an answer (507/503) and already counted, not a crash to log with its stack.
+            SuppressDiagnosticsCallback = failure => StoreFailures.Handles(failure.Exception),
+        });
         app.UseNodeApiGuard(node.Settings.Token);
 
         app.MapGet("/healthz", context => Health(context, node, ready: false));
@@ -62,7 +70,11 @@ public static class EdgeApi
     private static Task Health(HttpContext context, LocalNode node, bool ready)
     {
         string? problem = null;
-        if (ready && node.Runtime.FunctionCount == 0)
+        if (ready && node.Store.FaultReason is { } fault)
+        {
+            problem = fault;
+        }
+        else if (ready && node.Runtime.FunctionCount == 0)
         {
             problem = "no functions deployed";
         }

@@ -28,5 +28,8 @@ internal sealed class JournalMetrics(FileSyncStore store) : IMetricSource
         yield return new("edge_journal_recovered_frames", "gauge", "Journal frames replayed at start-up.", c.RecoveredFrames);
         yield return new("edge_journal_tail_corruptions_total", "counter", "Torn or corrupt journal tails cut off at start-up.", c.TailCorruptions);
         yield return new("edge_journal_truncated_bytes_total", "counter", "Bytes cut off a torn or corrupt journal tail.", c.TruncatedBytes);
+        yield return new("edge_journal_out_of_space_total", "counter", "Journal and snapshot writes refused because the disk was full (each rolled back).", c.OutOfSpaceWrites);
+        yield return new("edge_journal_missing_journals_total", "counter", "Live journals found deleted next to their snapshot at start-up.", c.MissingJournals);
+        yield return new("edge_journal_faulted", "gauge", "1 once the journal stopped taking writes (failed fsync); a restart recovers.", store.FaultReason is null ? 0 : 1);
     }
 }

@@ -29,11 +29,10 @@ public sealed class LocalNode : IDisposable
         try
         {
             Synchronizer = new EdgeSynchronizer(settings.ConflictStrategy, settings.MaxPending, Store, Time);
+            // A torn tail cut off or a live journal found missing at start was already logged as a warning by the
+            // store itself (JournalMetrics.Open wires its Log to this logger); logging LastRecovery here again would
+            // print it twice. Both are counted in /metrics.
             MetricSources.Add(new JournalMetrics(Store));
-            if (Store.Counters.TailCorruptions > 0)
-            {
-                log.LogWarning("journal: {Recovery}", Store.Counters.LastRecovery);
-            }
         }
         catch
         {

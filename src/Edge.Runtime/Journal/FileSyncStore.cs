@@ -14,7 +14,12 @@ namespace Edge.Runtime;
 /// the next journal generation and delete the old one. A crash before the rename leaves the old snapshot and journal
 /// (complete); after it, the new snapshot holds everything and the old journal is stale. Either way nothing is lost.</para>
 /// <para>A torn or corrupt tail (a crash mid-append) is cut off and counted. Damage followed by valid frames, or a bad
-/// snapshot, cannot come from a crash: opening throws <see cref="JournalCorruptException"/> and touches no file.</para>
+/// snapshot, cannot come from a crash: opening throws <see cref="JournalCorruptException"/> and touches no file. A live
+/// journal missing next to its snapshot (deleted) is reported and counted (<see cref="JournalCounters.MissingJournals"/>).</para>
+/// <para>A full disk (ENOSPC, EDQUOT from a write, a truncate or creating a file) refuses that write only: it is cut back
+/// off the journal, memory is unchanged, <see cref="JournalWriteException.OutOfSpace"/> is set, and writes succeed again
+/// once space is freed; a snapshot refused for space keeps the old files. A failed fsync, whatever its errno, stops the
+/// store (<see cref="FaultReason"/>, <see cref="JournalFaultedException"/>) until a restart.</para>
 /// </remarks>
 public sealed class FileSyncStore : ISyncStore
 {
@@ -50,6 +55,10 @@ public sealed class FileSyncStore : ISyncStore
     private long _durable;
     private bool _flushing;
     private Exception? _fault;
+    private string? _faultReason;
+
+    // A failed append whose cut-back was refused for space: the torn frame past _length is cut off before the next write.
+    private bool _cutBackPending;
     private bool _disposed;
 
     /// <summary>Opens (or creates) the store in <see cref="FileSyncStoreOptions.Directory"/>, locks it and recovers it.</summary>
@@ -92,6 +101,23 @@ public sealed class FileSyncStore : ISyncStore
     /// <summary>Counters for /metrics.</summary>
     public JournalCounters Counters { get; } = new();
 
+    /// <summary>
+    /// Null while the store takes writes. Once it stopped (a failed fsync of the journal or of the directory after a
+    /// snapshot, or a failed append that could not be cut back off the journal), one English sentence: what failed, and
+    /// that restarting the node recovers from what is on disk. Writes then throw <see cref="JournalFaultedException"/>.
+    /// A disk that is merely full does not stop the store (see <see cref="JournalWriteException.OutOfSpace"/>).
+    /// </summary>
+    public string? FaultReason
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _faultReason;
+            }
+        }
+    }
+
     /// <summary>The live journal generation (advances with each snapshot).</summary>
     internal long Generation => _generation;
 
@@ -126,7 +152,9 @@ public sealed class FileSyncStore : ISyncStore
     }
 
     /// <inheritdoc/>
-    /// <exception cref="JournalWriteException">Nothing of the record is stored (the journal is cut back to where it was).</exception>
+    /// <exception cref="JournalWriteException">Nothing of the record is stored (the journal is cut back to where it was);
+    /// <see cref="JournalWriteException.OutOfSpace"/> says the disk was full, and the store keeps working.</exception>
+    /// <exception cref="JournalFaultedException">The store stopped taking writes earlier (see <see cref="FaultReason"/>).</exception>
     public long Append(SyncRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -160,24 +188,33 @@ public sealed class FileSyncStore : ISyncStore
             var journal = _journal;
             try
             {
+                if (journal is not null && _cutBackPending)
+                {
+                    // The torn frame of an earlier failed append is still past _length: take it off before writing.
+                    journal.SetLength(_length);
+                    _cutBackPending = false;
+                }
+
                 journal ??= OpenNextJournal();
                 journal.Write(frame, _length);
-                if (_options.Durability == JournalDurability.PerWrite)
-                {
-                    Flush(journal);
-                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Counters.AppendFailed();
-                if (journal is not null)
+                throw WriteRefused(record, journal, e);
+            }
+
+            if (_options.Durability == JournalDurability.PerWrite)
+            {
+                try
                 {
-                    CutBack(journal, e);
+                    journal.Flush();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw FsyncFailed(record, journal, e);
                 }
 
-                throw new JournalWriteException(
-                    $"Could not append {record.Kind} v{record.Version} to the journal in '{DirectoryPath}': {e.Message} " +
-                    "Nothing was stored and the change was not made.", e);
+                Counters.Fsynced();
             }
 
             _length += frame.Length;
@@ -219,7 +256,7 @@ public sealed class FileSyncStore : ISyncStore
 
                     if (_fault is not null)
                     {
-                        throw Faulted();
+                        throw NotDurable();
                     }
 
                     if (!_flushing)
@@ -245,11 +282,10 @@ public sealed class FileSyncStore : ISyncStore
                 lock (_gate)
                 {
                     _flushing = false;
-                    SetFault(e, "fsync of the journal failed");
+                    SetFault(e, FsyncFailure(e));
                     Monitor.PulseAll(_gate);
+                    throw NotDurable();
                 }
-
-                throw Faulted();
             }
 
             Counters.Fsynced();
@@ -318,6 +354,12 @@ public sealed class FileSyncStore : ISyncStore
                     return;
                 }
 
+                // Refused for space or not, snapshot.tmp goes and snapshot.bin and the live journal stay in charge.
+                if (DiskErrors.IsOutOfSpace(e))
+                {
+                    Counters.OutOfSpaceWrite();
+                }
+
                 TryDelete(temp);
                 _snapshotDueRecords = _recordsSinceSnapshot + _options.SnapshotEveryRecords;
                 _snapshotDueBytes = _length + _options.SnapshotEveryBytes;
@@ -351,6 +393,7 @@ public sealed class FileSyncStore : ISyncStore
             var oldGeneration = _generation;
             _generation = nextGeneration;
             _length = 0;
+            _cutBackPending = false;
             _recordsSinceSnapshot = 0;
             _snapshotDueRecords = _options.SnapshotEveryRecords;
             _snapshotDueBytes = _options.SnapshotEveryBytes;
@@ -390,6 +433,19 @@ public sealed class FileSyncStore : ISyncStore
 
                 journal = _journal;
                 _journal = null;
+                if (journal is not null && _cutBackPending)
+                {
+                    try
+                    {
+                        journal.SetLength(_length);
+                        _cutBackPending = false;
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // Still no room: the next open cuts the torn frame off (it is past every acknowledged record).
+                    }
+                }
+
                 if (journal is not null && _fault is null && _appended > _durable)
                 {
                     try
@@ -453,6 +509,7 @@ public sealed class FileSyncStore : ISyncStore
         }
 
         var leftovers = new List<string>();
+        var previousJournalExists = false;
         foreach (var path in _fs.ListFiles(DirectoryPath))
         {
             var name = Path.GetFileName(path);
@@ -471,12 +528,20 @@ public sealed class FileSyncStore : ISyncStore
                 if (g < generation)
                 {
                     leftovers.Add(path);
+                    previousJournalExists |= g == generation - 1;
                 }
             }
         }
 
         var journalPath = Path.Combine(DirectoryPath, JournalFileName(generation));
         var exists = _fs.Exists(journalPath);
+
+        // A compaction creates the next journal (and fsyncs the directory) before it deletes the old one, so the live
+        // journal can be absent next to its snapshot only while the previous generation's is still there (the node
+        // died between the rename and creating the new journal: nothing was written after the snapshot yet). Without
+        // that, someone deleted it, and whatever was acknowledged after the snapshot is gone. Without a snapshot a
+        // missing journal-1 cannot be told from a new data directory.
+        var journalMissing = snapshot is not null && !exists && !previousJournalExists;
         var frames = new List<int>();
         byte[] bytes = [];
         long validLength = 0;
@@ -527,12 +592,18 @@ public sealed class FileSyncStore : ISyncStore
                 journal.Flush();
             }
 
+            if (!exists)
+            {
+                // The new live journal is durable before a leftover goes: a crash in between must not leave neither.
+                _fs.FlushDirectory(DirectoryPath);
+            }
+
             foreach (var path in leftovers)
             {
                 _fs.Delete(path);
             }
 
-            if (!exists || leftovers.Count > 0)
+            if (leftovers.Count > 0)
             {
                 _fs.FlushDirectory(DirectoryPath);
             }
@@ -561,8 +632,14 @@ public sealed class FileSyncStore : ISyncStore
             message += $"; removed {leftovers.Count} files left by an interrupted compaction";
         }
 
-        Counters.Recovered(frames.Count, cut, cut > 0, message);
-        if (cut > 0)
+        if (journalMissing)
+        {
+            message += $"; the live journal {Path.GetFileName(journalPath)} was missing next to the snapshot (deleted?): " +
+                "changes acknowledged after that snapshot, if any, are lost, and the node goes on from the snapshot";
+        }
+
+        Counters.Recovered(frames.Count, cut, cut > 0, journalMissing, message);
+        if (cut > 0 || journalMissing)
         {
             Log(message);
         }
@@ -665,39 +742,80 @@ public sealed class FileSyncStore : ISyncStore
         return file;
     }
 
-    private void Flush(IJournalFile journal)
+    /// <summary>A write (or opening the journal) failed: cut the journal back and say why nothing was stored.</summary>
+    private JournalWriteException WriteRefused(SyncRecord record, IJournalFile? journal, Exception e)
     {
-        try
+        Counters.AppendFailed();
+        var usable = journal is null || CutBack(journal, e);
+        if (usable && DiskErrors.IsOutOfSpace(e))
         {
-            journal.Flush();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // After a failed fsync the kernel may have dropped the dirty pages; nothing written later can be trusted.
-            lock (_gate)
-            {
-                SetFault(e, "fsync of the journal failed");
-            }
-
-            throw;
+            Counters.OutOfSpaceWrite();
+            return new JournalWriteException(
+                $"The disk holding '{DirectoryPath}' is full: {record.Kind} v{record.Version} could not be appended to the journal ({e.Message}). " +
+                "Nothing was stored and the change was not made; writes succeed again once space is freed.", e, outOfSpace: true);
         }
 
-        Counters.Fsynced();
+        var message = $"Could not append {record.Kind} v{record.Version} to the journal in '{DirectoryPath}': {e.Message} " +
+            "Nothing was stored and the change was not made.";
+        return new JournalWriteException(usable ? message : message + " " + FaultReason, e);
     }
 
-    /// <summary>Takes a failed append back off the journal, so a half-written frame never sits before later ones.</summary>
-    private void CutBack(IJournalFile journal, Exception cause)
+    /// <summary>The per-write fsync failed: the store stops, the record is cut back off as far as that still helps.</summary>
+    private JournalWriteException FsyncFailed(SyncRecord record, IJournalFile journal, Exception e)
+    {
+        lock (_gate)
+        {
+            SetFault(e, FsyncFailure(e));
+        }
+
+        Counters.AppendFailed();
+        CutBack(journal, e);
+        return new JournalWriteException(
+            $"Could not make {record.Kind} v{record.Version} durable in '{DirectoryPath}': {e.Message} The change was not made. {FaultReason}", e);
+    }
+
+    /// <summary>
+    /// What a failed fsync of the journal stops the store with. A failed fsync is never retried, whatever the errno:
+    /// the kernel may have dropped the dirty pages and marked them clean, so a second fsync can "succeed" without them
+    /// (PostgreSQL makes the same call since 2018). ENOSPC from fsync itself is such a failure, not a refused write:
+    /// with delayed allocation (ext4, XFS) or on NFS, space is only claimed at writeback, after write() reported the
+    /// bytes written, and earlier acknowledged frames may be among the pages lost. Only a restart, reading the file
+    /// back, knows what is on disk.
+    /// </summary>
+    private static string FsyncFailure(Exception e) => DiskErrors.IsOutOfSpace(e)
+        ? "fsync of the journal failed because the disk is full (written data may have been dropped, so it is not retried)"
+        : "fsync of the journal failed";
+
+    /// <summary>
+    /// Takes a failed append back off the journal, so a half-written frame never sits before later ones. False when
+    /// that failed for a reason other than space, which stops the store.
+    /// </summary>
+    private bool CutBack(IJournalFile journal, Exception cause)
     {
         try
         {
             journal.SetLength(_length);
+            _cutBackPending = false;
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            if (DiskErrors.IsOutOfSpace(e))
+            {
+                // Shrinking can need space too (the file system's own journal, a quota). The torn frame lies past every
+                // acknowledged one: the next append cuts it off before writing, and recovery cuts it off as a torn tail
+                // if the node dies first. Nothing stored is at risk, so the store keeps working.
+                _cutBackPending = true;
+                Log($"A failed append could not be cut back off the journal in '{DirectoryPath}' yet ({e.Message}); the next write retries.");
+                return true;
+            }
+
             lock (_gate)
             {
                 SetFault(new AggregateException(cause, e), "a failed append could not be cut back off the journal");
             }
+
+            return false;
         }
     }
 
@@ -706,13 +824,19 @@ public sealed class FileSyncStore : ISyncStore
         if (_fault is null)
         {
             _fault = e;
-            Log($"The journal in '{DirectoryPath}' stops taking writes: {what} ({e.Message}). Restart to recover from disk.");
+            _faultReason = $"The journal in '{DirectoryPath}' stopped taking writes: {what} ({e.Message}). " +
+                "Restart the node to recover from what is on disk.";
+            Log(_faultReason);
         }
     }
 
-    private JournalWriteException Faulted() => new(
-        $"The journal in '{DirectoryPath}' stopped taking writes after a failure ({_fault?.Message}); " +
-        "restart the node to recover from what is on disk.", _fault);
+    /// <summary>For a caller whose record was appended but whose fsync failed (its own or the shared one). Under _gate.</summary>
+    private JournalWriteException NotDurable()
+    {
+        Counters.AppendFailed();
+        return new JournalWriteException(
+            $"The change is applied in memory but could not be made durable. {_faultReason}", _fault);
+    }
 
     private void ThrowIfUnusable()
     {
@@ -721,7 +845,8 @@ public sealed class FileSyncStore : ISyncStore
         {
             if (_fault is not null)
             {
-                throw Faulted();
+                Counters.AppendFailed();
+                throw new JournalFaultedException(_faultReason!, _fault);
             }
         }
     }

@@ -31,6 +31,6 @@ public sealed record FileSyncStoreOptions(string Directory)
     /// <summary>Compacts the journal into a snapshot once it is this large (0: never by size). Default 16 MiB.</summary>
     public long SnapshotEveryBytes { get; init; } = 16L * 1024 * 1024;
 
-    /// <summary>Receives one line per notable event (torn tail cut, compaction failed, store faulted); null: none.</summary>
+    /// <summary>Receives one line per notable event (torn tail cut, live journal missing, compaction failed, store faulted); null: none.</summary>
     public Action<string>? Log { get; init; }
 }

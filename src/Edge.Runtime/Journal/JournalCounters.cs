@@ -11,6 +11,8 @@ public sealed class JournalCounters
     private long _fsyncs;
     private long _snapshots;
     private long _snapshotFailures;
+    private long _outOfSpaceWrites;
+    private long _missingJournals;
     private string _lastRecovery = "";
 
     /// <summary>Journal frames replayed when the store opened.</summary>
@@ -25,7 +27,11 @@ public sealed class JournalCounters
     /// <summary>Records appended.</summary>
     public long Appends => Volatile.Read(ref _appends);
 
-    /// <summary>Appends that failed (nothing of them stored, memory unchanged).</summary>
+    /// <summary>
+    /// Mutating calls that failed on the journal: refused or rolled back (nothing stored, memory unchanged), refused
+    /// by a stopped store, or not made durable by a failed group-commit fsync (then memory has them, see
+    /// <see cref="JournalDurability.GroupCommit"/>). One per failed call.
+    /// </summary>
     public long AppendFailures => Volatile.Read(ref _appendFailures);
 
     /// <summary>Journal fsyncs; below <see cref="Appends"/> when group commit batches writers.</summary>
@@ -37,11 +43,29 @@ public sealed class JournalCounters
     /// <summary>Snapshots that failed; the journal was kept, nothing was lost.</summary>
     public long SnapshotFailures => Volatile.Read(ref _snapshotFailures);
 
+    /// <summary>
+    /// Writes the disk refused because it was full or the quota was used up, each rolled back: journal appends (also
+    /// counted in <see cref="AppendFailures"/>) and snapshots (also counted in <see cref="SnapshotFailures"/>).
+    /// An fsync that fails for space is not counted here: it stops the store.
+    /// </summary>
+    public long OutOfSpaceWrites => Volatile.Read(ref _outOfSpaceWrites);
+
+    /// <summary>
+    /// Live journals found missing when the store opened: a snapshot names a journal generation whose file is gone
+    /// although no compaction was interrupted (someone deleted it). Records acknowledged after that snapshot are lost.
+    /// </summary>
+    public long MissingJournals => Volatile.Read(ref _missingJournals);
+
     /// <summary>What the last recovery found, in one line.</summary>
     public string LastRecovery => Volatile.Read(ref _lastRecovery);
 
-    internal void Recovered(long frames, long truncatedBytes, bool tailCorrupt, string message)
+    internal void Recovered(long frames, long truncatedBytes, bool tailCorrupt, bool journalMissing, string message)
     {
+        if (journalMissing)
+        {
+            Interlocked.Increment(ref _missingJournals);
+        }
+
         Interlocked.Add(ref _recoveredFrames, frames);
         Interlocked.Add(ref _truncatedBytes, truncatedBytes);
         if (tailCorrupt)
@@ -61,4 +85,6 @@ public sealed class JournalCounters
     internal void SnapshotWritten() => Interlocked.Increment(ref _snapshots);
 
     internal void SnapshotFailed() => Interlocked.Increment(ref _snapshotFailures);
+
+    internal void OutOfSpaceWrite() => Interlocked.Increment(ref _outOfSpaceWrites);
 }

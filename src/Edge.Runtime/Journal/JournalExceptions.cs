@@ -41,7 +41,34 @@ public sealed class JournalWriteException : IOException
 {
     /// <summary>Creates the exception.</summary>
     public JournalWriteException(string message, Exception? inner = null)
+        : this(message, inner, outOfSpace: false)
+    {
+    }
+
+    /// <summary>Creates the exception, saying whether the disk refused the write for space.</summary>
+    public JournalWriteException(string message, Exception? inner, bool outOfSpace)
         : base(message, inner)
+    {
+        OutOfSpace = outOfSpace;
+    }
+
+    /// <summary>
+    /// True when the disk holding the journal was full (or the quota used up): the write was rolled back, the store
+    /// keeps working and the same call succeeds once space is freed. False for every other failure, including an
+    /// fsync that reported the disk full (that one stops the store, see <see cref="FileSyncStore.FaultReason"/>).
+    /// </summary>
+    public bool OutOfSpace { get; }
+}
+
+/// <summary>
+/// The store stopped taking writes after a failure it cannot undo (a failed fsync, or a failed append that could not be
+/// cut back off the journal). Nothing is written any more; restarting the node recovers from what is on disk.
+/// </summary>
+public sealed class JournalFaultedException : IOException
+{
+    /// <summary>Creates the exception; <paramref name="reason"/> is its message.</summary>
+    public JournalFaultedException(string reason, Exception? inner = null)
+        : base(reason, inner)
     {
     }
 }

@@ -80,6 +80,35 @@ internal sealed class DiskJournalFileSystem : IJournalFileSystem
     }
 }
 
+/// <summary>Recognises the disk refusing a write for space.</summary>
+internal static class DiskErrors
+{
+    // .NET on Unix turns a failed syscall into IOException(message, errno): HResult is the raw errno (checked: a pwrite
+    // or ftruncate on a full tmpfs throws IOException with HResult 28). On Windows it is the HRESULT of the Win32 error.
+    private const int Enospc = 28;
+    private const int EdquotLinux = 122;
+    private const int EdquotBsd = 69; // macOS and the BSDs
+    private const int WinDiskFull = unchecked((int)0x80070070); // ERROR_DISK_FULL
+    private const int WinHandleDiskFull = unchecked((int)0x80070027); // ERROR_HANDLE_DISK_FULL
+
+    /// <summary>True when <paramref name="e"/> says the file system is full or the user's quota is used up.</summary>
+    public static bool IsOutOfSpace(Exception e)
+    {
+        if (e is not IOException io)
+        {
+            return false;
+        }
+
+        var code = io.HResult;
+        if (OperatingSystem.IsWindows())
+        {
+            return code is WinDiskFull or WinHandleDiskFull;
+        }
+
+        return code == Enospc || code == (OperatingSystem.IsLinux() ? EdquotLinux : EdquotBsd);
+    }
+}
+
 /// <summary>
 /// fsync of a directory. .NET refuses to open a directory as a file (UnauthorizedAccessException), so this calls
 /// libc directly. The signatures are blittable (int, byte[]), which needs no runtime marshalling and stays AOT-safe
@@ -113,6 +142,7 @@ internal static class DirectoryFlush
                 // EINVAL: the file system cannot fsync directories (some network/FUSE mounts); nothing more can be done there.
                 if (errno != 22)
                 {
+                    // No errno in HResult on purpose: a directory fsync that fails for space is a failed fsync, not a refused write.
                     throw new IOException($"fsync of directory '{directory}' failed (errno {errno}).");
                 }
             }

@@ -126,8 +126,9 @@ public class IoFailureTests
 
                 // Faulted: further writes are refused even once the disk works again, memory unchanged.
                 fs.Reset();
-                var e = await Assert.That(() => sync.UpdateLocal(new JsonObject { ["y"] = 2 })).Throws<JournalWriteException>();
-                await Assert.That(e!.Message).Contains("restart");
+                var e = await Assert.That(() => sync.UpdateLocal(new JsonObject { ["y"] = 2 })).Throws<JournalFaultedException>();
+                await Assert.That(e!.Message).Contains("Restart");
+                await Assert.That(e.Message).IsEqualTo(store.FaultReason);
                 await Assert.That(Fingerprint(sync)).IsEqualTo(before);
             }
 
@@ -162,7 +163,7 @@ public class IoFailureTests
                 await Assert.That(() => sync.UpdateLocal(new JsonObject { ["x"] = 1 })).Throws<JournalWriteException>();
                 await Assert.That(Fingerprint(sync)).IsEqualTo(before);
                 fs.Reset();
-                await Assert.That(() => sync.ConfirmSync(3)).Throws<JournalWriteException>();
+                await Assert.That(() => sync.ConfirmSync(3)).Throws<JournalFaultedException>();
                 await Assert.That(Fingerprint(sync)).IsEqualTo(before);
             }
 
@@ -193,7 +194,7 @@ public class IoFailureTests
             await Assert.That(() => sync.UpdateLocal(new JsonObject { ["x"] = 1 })).Throws<JournalWriteException>();
             var after = Fingerprint(sync);
             fs.Reset();
-            await Assert.That(() => sync.UpdateLocal(new JsonObject { ["y"] = 2 })).Throws<JournalWriteException>();
+            await Assert.That(() => sync.UpdateLocal(new JsonObject { ["y"] = 2 })).Throws<JournalFaultedException>();
             await Assert.That(Fingerprint(sync)).IsEqualTo(after);
             await Assert.That(store.WantsSnapshot).IsFalse();
         }

@@ -195,6 +195,12 @@ internal sealed class FailingFileSystem : IJournalFileSystem
     /// <summary>For a failing write: how many bytes reach the file first (a disk filling up mid-frame).</summary>
     public int PartialWriteBytes { get; set; }
 
+    /// <summary>The errno the injected failure carries in HResult, as .NET reports it on Unix (28: ENOSPC); 0: none.</summary>
+    public int Errno { get; set; }
+
+    /// <summary>After the injected failure, operations of this kind fail too (same errno) until <see cref="Reset"/>: the disk is still full.</summary>
+    public JournalIo? ThenFailOn { get; set; }
+
     /// <summary>Makes every flush slower, so concurrent writers pile up behind one fsync.</summary>
     public TimeSpan FlushDelay { get; set; }
 
@@ -205,6 +211,8 @@ internal sealed class FailingFileSystem : IJournalFileSystem
     public void Reset()
     {
         FailOn = null;
+        ThenFailOn = null;
+        Errno = 0;
         Failed = false;
         DieAfterFailure = false;
         _matches = 0;
@@ -227,14 +235,24 @@ internal sealed class FailingFileSystem : IJournalFileSystem
             return (new IOException($"(injected) the process is gone: {io} {path}"), false);
         }
 
-        if (FailOn == io && (PathContains is null || path.Contains(PathContains, StringComparison.Ordinal)) && ++_matches == FailAt)
+        var onPath = PathContains is null || path.Contains(PathContains, StringComparison.Ordinal);
+        if (FailOn == io && onPath && ++_matches == FailAt)
         {
             Failed = true;
-            return (new IOException($"(injected) {io} failed on {path}: No space left on device"), true);
+            return (Injected(io, path), true);
+        }
+
+        if (Failed && ThenFailOn == io && onPath)
+        {
+            return (Injected(io, path), false);
         }
 
         return (null, false);
     }
+
+    private IOException Injected(JournalIo io, string path) => Errno == 0
+        ? new IOException($"(injected) {io} failed on {path}: No space left on device")
+        : new IOException($"(injected) {io} failed on {path}: errno {Errno}", Errno);
 
     public bool Exists(string path) => _inner.Exists(path);
 
