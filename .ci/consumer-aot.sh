@@ -36,7 +36,7 @@ data=$(mktemp -d)
 pid=$!
 for _ in $(seq 1 600); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
 count=$(curl -fsS "http://127.0.0.1:$port/v1/functions" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-stats=$(curl -fsS -X POST "http://127.0.0.1:$port/v1/functions/sensor-stats/invoke" -d '{"readings":[1,2,3,4]}')
+stats=$(curl -fsS --json '{"readings":[1,2,3,4]}' "http://127.0.0.1:$port/v1/functions/sensor-stats/invoke")
 kill -TERM $pid
 code=0; wait $pid || code=$?
 rm -rf "$data"

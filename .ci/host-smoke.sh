@@ -22,17 +22,17 @@ done
 ready_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null
 
-result=$(curl -fsS -X POST "http://127.0.0.1:$port/v1/functions/sensor-stats/invoke" -H 'content-type: application/json' -d '{"readings":[2,4,4,4,5,5,7,9]}')
+result=$(curl -fsS --json '{"readings":[2,4,4,4,5,5,7,9]}' "http://127.0.0.1:$port/v1/functions/sensor-stats/invoke")
 echo "smoke: sensor-stats -> $result"
 [[ $result == *'"mean":5'* && $result == *'"stdDev":2'* ]] || { echo "smoke: unexpected result" >&2; exit 1; }
 
-echo_result=$(curl -fsS -X POST "http://127.0.0.1:$port/v1/functions/echo/invoke" -d '{"message":"hi"}')
+echo_result=$(curl -fsS --json '{"message":"hi"}' "http://127.0.0.1:$port/v1/functions/echo/invoke")
 [[ $echo_result == '"hi"' ]] || { echo "smoke: echo returned $echo_result" >&2; exit 1; }
 
-status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/v1/functions/nope/invoke" -d '{}')
+status=$(curl -s -o /dev/null -w '%{http_code}' --json '{}' "http://127.0.0.1:$port/v1/functions/nope/invoke")
 [[ $status == 404 ]] || { echo "smoke: unknown function gave $status" >&2; exit 1; }
 
-curl -fsS -X PUT "http://127.0.0.1:$port/v1/state" -d '{"smoke": true}' >/dev/null
+curl -fsS -X PUT --json '{"smoke": true}' "http://127.0.0.1:$port/v1/state" >/dev/null
 metrics=$(curl -fsS "http://127.0.0.1:$port/metrics")
 grep -q 'edge_invocations_total{node="smoke",function="sensor-stats"} 1' <<<"$metrics" || { echo "smoke: metrics missing invocation" >&2; exit 1; }
 grep -q 'edge_state_version{node="smoke",kind="local"} 1' <<<"$metrics" || { echo "smoke: metrics missing state version" >&2; exit 1; }

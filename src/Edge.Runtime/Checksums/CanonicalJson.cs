@@ -32,7 +32,8 @@ public static class CanonicalJson
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private const int MaxDepth = 256;
+    // Every layer shares one limit: data accepted anywhere (up to JsonLimits.MaxDepth, inside its envelopes) can be written.
+    private const int MaxDepth = JsonLimits.SerializerDepth;
 
     private static void WriteNode(JsonNode? node, IBufferWriter<byte> output, int depth)
     {

@@ -25,8 +25,9 @@ internal static class JournalCodec
     /// <summary>Starts every snapshot file; the rest of the file is one frame.</summary>
     public static ReadOnlySpan<byte> SnapshotMagic => "EDGESNAP"u8;
 
-    private static readonly JsonWriterOptions WriterOptions = new() { MaxDepth = 1000 };
-    private static readonly JsonDocumentOptions ReaderOptions = new() { MaxDepth = 1000 };
+    // The one depth limit of every layer (JsonLimits): whatever the API accepted is journaled and read back.
+    private static readonly JsonWriterOptions WriterOptions = new() { MaxDepth = JsonLimits.SerializerDepth };
+    private static readonly JsonDocumentOptions ReaderOptions = new() { MaxDepth = JsonLimits.SerializerDepth };
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
 
     public static void WriteRecord(FrameBuffer buffer, SyncRecord record)
