@@ -56,6 +56,7 @@ public sealed record MetricsResponse(
     SyncSummary Sync,
     ClusterHealth Cluster,
     long RunawayInvocations,
+    long CancelledInvocations,
     int InFlight,
     int ColdStarts);
 

@@ -342,6 +342,7 @@ public static class EdgeApi
             node.Synchronizer.Summary(),
             node.Cluster.Health(),
             node.Runtime.RunawayCount,
+            node.Runtime.CancelledCount,
             node.Runtime.InFlight,
             node.Runtime.ColdStartCount);
         return Json(context, response, ApiJsonContext.Default.MetricsResponse);

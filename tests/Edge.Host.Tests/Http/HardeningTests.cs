@@ -355,6 +355,33 @@ public class HardeningTests
         await Assert.That(host.Node.Runtime.TotalInvocations).IsEqualTo(status == 200 ? 1L : 0L);
     }
 
+    // --- 7. a caller that goes away is a cancellation, not a runaway -------------------------------------------------
+
+    [Test]
+    public async Task Dropped_connections_to_cooperative_calls_count_as_cancellations_not_runaways()
+    {
+        await using var host = await TestHost.StartAsync();
+        using var cancel = new CancellationTokenSource();
+        var calls = Enumerable.Range(0, 20)
+            .Select(_ => host.Client.PostAsync("/v1/functions/sleep/invoke", new StringContent("""{"milliseconds":25000}""", Encoding.UTF8, "application/json"), cancel.Token))
+            .ToArray();
+        await Mqtt.Eventually.TrueAsync(() => host.Node.Runtime.InFlight == 20, TimeSpan.FromSeconds(20), "20 sleeps running");
+        await cancel.CancelAsync();
+        foreach (var call in calls)
+        {
+            await Assert.ThrowsAsync<TaskCanceledException>(() => call);
+        }
+
+        await Mqtt.Eventually.TrueAsync(() => host.Node.Runtime.InFlight == 0, TimeSpan.FromSeconds(20), "the sleeps ended on cancellation");
+        await Assert.That(host.Node.Runtime.CancelledCount).IsEqualTo(20L);
+        await Assert.That(host.Node.Runtime.RunawayCount).IsEqualTo(0L);
+        var metrics = await host.Client.GetStringAsync("/metrics");
+        await Assert.That(metrics).Contains("edge_invocation_runaways_total{node=\"test-node\"} 0\n");
+        await Assert.That(metrics).Contains("edge_invocation_cancellations_total{node=\"test-node\"} 20\n");
+        var json = JsonNode.Parse(await host.Client.GetStringAsync("/v1/metrics"))!;
+        await Assert.That(json["cancelledInvocations"]!.GetValue<long>()).IsEqualTo(20L);
+    }
+
     // --- 8. unknown routes and wrong methods are problem+json -----------------------------------------------------
 
     [Test]
