@@ -242,10 +242,20 @@ public class JsonInputTests
     }
 
     [Test]
-    public async Task A_limit_outside_one_to_max_depth_is_a_caller_error()
+    public async Task A_limit_outside_one_to_serializer_depth_is_a_caller_error()
     {
         await Assert.That(() => JsonInput.TryValidate("{}"u8, 0, out _)).Throws<ArgumentOutOfRangeException>();
-        await Assert.That(() => JsonInput.TryValidate("{}"u8, JsonLimits.MaxDepth + 1, out _)).Throws<ArgumentOutOfRangeException>();
+        await Assert.That(() => JsonInput.TryValidate("{}"u8, JsonLimits.SerializerDepth + 1, out _)).Throws<ArgumentOutOfRangeException>();
+    }
+
+    [Test]
+    public async Task An_envelope_around_data_at_the_max_depth_validates_with_the_envelope_levels_added()
+    {
+        // An MQTT desired state wraps data nested JsonLimits.MaxDepth levels in one more object.
+        var envelope = "{\"data\":" + Nested('{', JsonLimits.MaxDepth) + "}";
+        await Assert.That(Problem(envelope, JsonLimits.MaxDepth + 1)).IsNull();
+        await Assert.That(Problem(envelope, JsonLimits.MaxDepth)).StartsWith($"JSON nested deeper than the limit of {JsonLimits.MaxDepth} levels at $.data.a.a");
+        await Assert.That(Problem(Nested('[', JsonLimits.SerializerDepth, "1"), JsonLimits.SerializerDepth)).IsNull();
     }
 
     // ---- malformed ----
