@@ -294,10 +294,10 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
         var error = "";
         var ok = leaf switch
         {
-            MqttTopics.HeartbeatLeaf => OnHeartbeat(nodeId, MqttJson.TryParse(message.Payload.Span, MqttJsonContext.Default.HeartbeatMessage, out error)),
-            MqttTopics.StatusLeaf => OnStatus(nodeId, MqttJson.TryParse(message.Payload.Span, MqttJsonContext.Default.StatusMessage, out error)),
-            MqttTopics.DeployResultLeaf => Keep(_deployResults, nodeId, MqttJson.TryParse(message.Payload.Span, MqttJsonContext.Default.DeployResult, out error), r => r.NodeId),
-            _ => Keep(_desiredResults, nodeId, MqttJson.TryParse(message.Payload.Span, MqttJsonContext.Default.DesiredResult, out error), r => r.NodeId),
+            MqttTopics.HeartbeatLeaf => OnHeartbeat(nodeId, MqttJson.TryRead(message.Payload.Span, MqttJsonContext.Default.HeartbeatMessage, _options.MaxJsonDepth, out error)),
+            MqttTopics.StatusLeaf => OnStatus(nodeId, MqttJson.TryRead(message.Payload.Span, MqttJsonContext.Default.StatusMessage, _options.MaxJsonDepth, out error)),
+            MqttTopics.DeployResultLeaf => Keep(_deployResults, nodeId, MqttJson.TryRead(message.Payload.Span, MqttJsonContext.Default.DeployResult, _options.MaxJsonDepth, out error), r => r.NodeId),
+            _ => Keep(_desiredResults, nodeId, MqttJson.TryRead(message.Payload.Span, MqttJsonContext.Default.DesiredResult, _options.MaxJsonDepth, out error), r => r.NodeId),
         };
         if (!ok)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Edge.Runtime;
 
 namespace Edge.Host.Mqtt;
 
@@ -43,6 +44,13 @@ public sealed record MqttOptions
 
     /// <summary>Largest accepted inbound payload; larger messages on the node's topics are rejected and counted.</summary>
     public int MaxMessageBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// The node's JSON nesting limit (<c>--max-json-depth</c>, 1..<see cref="JsonLimits.MaxDepth"/>): the deepest state
+    /// data an inbound message may carry. Every inbound payload is validated against it before it is parsed; a desired
+    /// state's envelope adds one level around its <c>data</c>.
+    /// </summary>
+    public int MaxJsonDepth { get; set; } = JsonLimits.DefaultDepth;
 
     /// <summary>First reconnect delay; doubled per failed attempt, with jitter.</summary>
     public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromMilliseconds(500);
@@ -136,6 +144,9 @@ public sealed record MqttOptions
                 : null)
             ?? (MaxMessageBytes is < 1024 or > 256 * 1024 * 1024
                 ? $"mqtt max message bytes ({MaxMessageBytes}) must be between 1024 and 268435456"
+                : null)
+            ?? (MaxJsonDepth is < 1 or > JsonLimits.MaxDepth
+                ? $"mqtt max JSON depth ({MaxJsonDepth}) must be between 1 and {JsonLimits.MaxDepth}"
                 : null)
             ?? Positive(ReconnectMinDelay, "mqtt reconnect min delay")
             ?? (ReconnectMaxDelay < ReconnectMinDelay
@@ -250,7 +261,7 @@ public sealed record MqttOptions
         builder.Append(CultureInfo.InvariantCulture, $"Broker = {Broker}, ClientId = {ClientId}, Username = {Username}, ")
             .Append(CultureInfo.InvariantCulture, $"Password = {(string.IsNullOrEmpty(Password) ? "" : "***")}, Tls = {Tls}, ")
             .Append(CultureInfo.InvariantCulture, $"TopicPrefix = {TopicPrefix}, HeartbeatInterval = {HeartbeatInterval}, ")
-            .Append(CultureInfo.InvariantCulture, $"OfflineTimeout = {OfflineTimeout}, MaxMessageBytes = {MaxMessageBytes}");
+            .Append(CultureInfo.InvariantCulture, $"OfflineTimeout = {OfflineTimeout}, MaxMessageBytes = {MaxMessageBytes}, MaxJsonDepth = {MaxJsonDepth}");
         return true;
     }
 

@@ -164,13 +164,17 @@ public sealed class DesiredResult
     /// <summary>Node id.</summary>
     public required string NodeId { get; init; }
 
-    /// <summary>The desired state's version.</summary>
+    /// <summary>The desired state's version (for a rejected payload, its top-level <c>version</c> if readable, else 0).</summary>
     public required long Version { get; init; }
 
     /// <summary>True when applied through <c>ApplyRemote</c>.</summary>
     public required bool Applied { get; init; }
 
-    /// <summary>The synchronizer's reason when refused.</summary>
+    /// <summary>
+    /// The synchronizer's reason (applied or refused), or why the message was rejected before it: <c>Malformed desired
+    /// state: …</c> (with the JSON path of invalid UTF-8, an unpaired surrogate escape, a duplicate key, nesting over the
+    /// limit, or the parser's reason) or <c>Checksum does not match data.</c>
+    /// </summary>
     public string Detail { get; init; } = "";
 
     /// <summary>The node's version afterwards.</summary>
@@ -247,7 +251,9 @@ public sealed class NodeStatusJsonConverter() : JsonStringEnumConverter<EdgeNode
     RespectNullableAnnotations = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     NumberHandling = JsonNumberHandling.Strict,
-    MaxDepth = 64)]
+    // Envelopes around state data (retained state, changes, desired states) must carry whatever the node accepted:
+    // data up to JsonLimits.MaxDepth plus the envelope's levels. Inbound depth is the node's limit, checked by JsonInput.
+    MaxDepth = JsonLimits.SerializerDepth)]
 [JsonSerializable(typeof(SyncStateMessage))]
 [JsonSerializable(typeof(ChangeMessage))]
 [JsonSerializable(typeof(HeartbeatMessage))]
@@ -265,6 +271,63 @@ internal static class MqttJson
 {
     public static byte[] Serialize<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info) =>
         JsonSerializer.SerializeToUtf8Bytes(value, info);
+
+    /// <summary>
+    /// Validates <paramref name="utf8"/> with <see cref="JsonInput.TryValidate"/> (well-formed, valid UTF-8, no unpaired
+    /// surrogate escapes, no duplicate keys, at most <paramref name="maxDepth"/> levels), then parses it; null with the
+    /// reason (JsonInput's problem with its JSON path, or the parser's) when either refuses.
+    /// </summary>
+    public static T? TryRead<T>(ReadOnlySpan<byte> utf8, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info, int maxDepth, out string error)
+        where T : class
+    {
+        if (!JsonInput.TryValidate(utf8, maxDepth, out var problem))
+        {
+            error = problem;
+            return null;
+        }
+
+        return TryParse(utf8, info, out error);
+    }
+
+    /// <summary>
+    /// The top-level <c>version</c> of a payload that did not pass validation, if one can be read before the problem
+    /// (invalid text inside strings, duplicate keys and depth leave the tokens readable); 0 otherwise.
+    /// </summary>
+    public static long PeekVersion(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = JsonLimits.SerializerDepth });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return 0;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isVersion = reader.ValueTextEquals("version"u8);
+                if (!reader.Read())
+                {
+                    return 0;
+                }
+
+                if (isVersion)
+                {
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var version) ? version : 0;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        return 0;
+    }
 
     /// <summary>Parses <paramref name="utf8"/>, or returns null with the reason: bad JSON, wrong types or missing members.</summary>
     public static T? TryParse<T>(ReadOnlySpan<byte> utf8, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info, out string error)

@@ -542,18 +542,22 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
 
     private async Task HandleDesiredAsync(MqttIncomingMessage message, CancellationToken ct)
     {
-        var desired = MqttJson.TryParse(message.Payload.Span, MqttJsonContext.Default.SyncStateMessage, out var error);
+        // Validated once before parsing: the envelope is one level around data that may nest the node's limit.
+        var desired = MqttJson.TryRead(message.Payload.Span, MqttJsonContext.Default.SyncStateMessage, _options.MaxJsonDepth + 1, out var error);
         if (desired is null)
         {
             Interlocked.Increment(ref _rejectedMalformed);
             LogRejected(_logger, message.Topic, "malformed", error);
+            await PublishDesiredResultAsync(MqttJson.PeekVersion(message.Payload.Span), false, $"Malformed desired state: {error}", ct).ConfigureAwait(false);
             return;
         }
 
         if (!string.Equals(StateChecksum.Compute(desired.Data), desired.Checksum, StringComparison.OrdinalIgnoreCase))
         {
+            var problem = $"version {desired.Version}: checksum does not match data";
             Interlocked.Increment(ref _rejectedChecksum);
-            LogRejected(_logger, message.Topic, "checksum", $"version {desired.Version}: checksum does not match data");
+            LogRejected(_logger, message.Topic, "checksum", problem);
+            await PublishDesiredResultAsync(desired.Version, false, "Checksum does not match data.", ct).ConfigureAwait(false);
             return;
         }
 
@@ -573,10 +577,16 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
             Notify();
         }
 
+        await PublishDesiredResultAsync(desired.Version, applied, detail, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers a desired state on <c>desired/result</c> (applied, refused by the synchronizer, or rejected before it).</summary>
+    private async Task PublishDesiredResultAsync(long version, bool applied, string detail, CancellationToken ct)
+    {
         var result = new DesiredResult
         {
             NodeId = _node.Id,
-            Version = desired.Version,
+            Version = version,
             Applied = applied,
             Detail = detail,
             LocalVersion = _sync.LocalVersion,
@@ -590,7 +600,7 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
 
     private async Task HandleDeployAsync(MqttIncomingMessage message, CancellationToken ct)
     {
-        var intent = MqttJson.TryParse(message.Payload.Span, MqttJsonContext.Default.DeployIntent, out var error);
+        var intent = MqttJson.TryRead(message.Payload.Span, MqttJsonContext.Default.DeployIntent, _options.MaxJsonDepth, out var error);
         if (intent is not null && (string.IsNullOrWhiteSpace(intent.FunctionId) || intent.Action is not ("deploy" or "undeploy")))
         {
             error = $"functionId must be non-empty and action 'deploy' or 'undeploy' (got '{intent.Action}')";

@@ -53,7 +53,11 @@ public sealed class EdgeTimeoutException(string functionId, TimeSpan timeout)
     public TimeSpan Timeout { get; } = timeout;
 }
 
-/// <summary>JSON arguments do not fit a function's parameters.</summary>
+/// <summary>
+/// The arguments do not fit a function's parameters: thrown by the JSON binder, and by a handler that refuses an
+/// argument's value (e.g. a factor below 1). The runtime passes it on unwrapped on every path (not as an
+/// <see cref="EdgeExecutionException"/>), and the host answers it with 400.
+/// </summary>
 public sealed class EdgeBindingException(string functionId, string? parameter, string problem, Exception? innerException = null)
     : ArgumentException(
         parameter is null

@@ -16,12 +16,16 @@ public static class JsonInput
 {
     /// <summary>Validates <paramref name="utf8Json"/>; on failure <paramref name="problem"/> is an English sentence naming the problem and its JSON path.</summary>
     /// <param name="utf8Json">One JSON value (any kind) as UTF-8.</param>
-    /// <param name="maxDepth">The deepest nesting accepted (1..<see cref="JsonLimits.MaxDepth"/>); an object or array is one level.</param>
+    /// <param name="maxDepth">
+    /// The deepest nesting accepted; an object or array is one level. 1..<see cref="JsonLimits.SerializerDepth"/>: a body
+    /// that is data takes at most <see cref="JsonLimits.MaxDepth"/>, and a message that wraps such data in an envelope
+    /// (an MQTT desired state's <c>data</c>) adds the envelope's levels to the node's limit.
+    /// </param>
     /// <param name="problem">Why the input is refused, or null.</param>
     public static bool TryValidate(ReadOnlySpan<byte> utf8Json, int maxDepth, [NotNullWhen(false)] out string? problem)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxDepth, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDepth, JsonLimits.MaxDepth);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxDepth, JsonLimits.SerializerDepth);
         if (utf8Json.IsEmpty)
         {
             problem = "The body is empty: expected a JSON value.";

@@ -95,6 +95,18 @@ public class HttpApiTests
     }
 
     [Test]
+    [Arguments("downsample", """{"readings":[1,2,3],"factor":0}""", "Function 'downsample', parameter 'factor': must be at least 1 (got 0)")]
+    [Arguments("downsample", """{"readings":[1,2,3],"factor":2147483647}""", "Function 'downsample', parameter 'factor': must not exceed the number of readings (3), got 2147483647")]
+    [Arguments("sensor-stats", """{"readings":[]}""", "Function 'sensor-stats', parameter 'readings': must hold at least one reading: mean, min, max and stdDev of an empty window are undefined")]
+    [Arguments("sleep", """{"milliseconds":-5}""", "Function 'sleep', parameter 'milliseconds': must not be negative (got -5)")]
+    public async Task A_builtin_refusing_an_argument_value_is_400_with_its_message(string id, string body, string detail)
+    {
+        await using var host = await TestHost.StartAsync();
+        var problem = await Problem(await host.PostJson($"/v1/functions/{id}/invoke", body), HttpStatusCode.BadRequest);
+        await Assert.That(problem["detail"]!.GetValue<string>()).IsEqualTo(detail);
+    }
+
+    [Test]
     public async Task Invoke_with_missing_argument_is_400()
     {
         await using var host = await TestHost.StartAsync();

@@ -121,6 +121,42 @@ public class BrokerSyncTests(SharedMosquitto broker)
     }
 
     [Test]
+    public async Task A_desired_state_with_invalid_utf8_through_the_broker_is_rejected_and_answered_with_its_path()
+    {
+        var prefix = Prefix();
+        await using var cloud = await MqttProbe.ConnectAsync(broker.Uri, "cloud-" + prefix);
+        await cloud.SubscribeAsync($"{prefix}/n1/desired/result");
+        await using var node = new BrokerNode(broker.Uri, prefix, "n1");
+        node.Sync.UpdateLocal(new JsonObject { ["name"] = "café" });
+        await node.Agent.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => node.Agent.IsConnected && node.Sync.IsSynced, TimeSpan.FromSeconds(20), "node synced");
+        var local = node.Sync.GetLocalState();
+        var historyBefore = node.Sync.SyncHistory(256).Count;
+
+        // "caf" + a lone 0xC3 (the first byte of a two-byte é) inside data: raw bytes, exactly as a broken client sends them.
+        byte[] bad = [.. Encoding.UTF8.GetBytes("""{"version":9,"data":{"name":"caf"""), 0xC3, .. Encoding.UTF8.GetBytes("""
+            "},"checksum":"00000000000000000000000000000000","updatedAt":"2026-01-01T00:00:00Z"}
+            """)];
+        await cloud.PublishAsync($"{prefix}/n1/desired", bad);
+        await cloud.PublishAsync($"{prefix}/n1/desired", Wire(SyncState.FromData(new JsonObject { ["name"] = "tea" }, 10)));
+        var results = await cloud.WaitForAsync($"{prefix}/n1/desired/result", m => m.Count >= 2);
+
+        await Assert.That(results.Select(r => r.Json["version"]!.GetValue<long>())).IsEquivalentTo(new long[] { 9, 10 }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
+        await Assert.That(results[0].Json["applied"]!.GetValue<bool>()).IsFalse();
+        await Assert.That(results[0].Json["detail"]!.GetValue<string>()).IsEqualTo("Malformed desired state: The string at $.data.name holds bytes that are not valid UTF-8.");
+        await Assert.That(results[0].Json["localVersion"]!.GetValue<long>()).IsEqualTo(local!.Version);
+        await Assert.That(results[1].Json["applied"]!.GetValue<bool>()).IsTrue();
+        await Assert.That(node.Agent.RejectedMalformed).IsEqualTo(1);
+        await Assert.That(node.Agent.DesiredApplied).IsEqualTo(1);
+        await Assert.That(node.Sync.LocalVersion).IsEqualTo(10);
+
+        // The rejected message left no trace in the history: only the applied one was added.
+        var history = node.Sync.SyncHistory(256);
+        await Assert.That(history.Count).IsEqualTo(historyBefore + 1);
+        await Assert.That(history[^1].Version).IsEqualTo(10);
+    }
+
+    [Test]
     public async Task Clean_shutdown_replaces_the_retained_status_with_Offline_shutdown()
     {
         var prefix = Prefix();

@@ -101,6 +101,34 @@ public class ClusterCoordinatorTests
     }
 
     [Test]
+    public async Task Heartbeats_statuses_and_results_with_bad_bytes_or_duplicate_keys_are_rejected_before_parsing()
+    {
+        await using var h = await Harness.StartAsync();
+        static byte[] Bytes(string before, byte[] raw, string after) => [.. Encoding.UTF8.GetBytes(before), .. raw, .. Encoding.UTF8.GetBytes(after)];
+        const string Rest = "\",\"status\":\"Online\",\"capabilities\":[],\"timestamp\":\"2026-01-01T00:00:00Z\"}"; // closes the string before it
+
+        // Invalid UTF-8 in the name; an unpaired surrogate escape in a capability; the node id given twice (a parser
+        // keeping the last one would accept it for n1); the same for a status and for both kinds of result.
+        await h.Transport.DeliverAsync($"{Prefix}/n1/heartbeat", Bytes("""{"nodeId":"n1","name":"gw""", [0xFF, 0xFE], Rest));
+        await h.Transport.DeliverAsync($"{Prefix}/n1/heartbeat", Encoding.UTF8.GetBytes("""{"nodeId":"n1","capabilities":["cam\ud800"],"status":"Online"}"""));
+        await h.Transport.DeliverAsync($"{Prefix}/n1/heartbeat", Encoding.UTF8.GetBytes("""{"nodeId":"n2","nodeId":"n1""" + Rest));
+        await h.Transport.DeliverAsync($"{Prefix}/n1/status", Encoding.UTF8.GetBytes("""{"nodeId":"n1","status":"online","status":"offline","reason":"lost"}"""));
+        await h.Transport.DeliverAsync($"{Prefix}/n1/status", Bytes("""{"nodeId":"n1","status":"offline","reason":"l""", [0xC0, 0xAF], "\"}"));
+        await h.Transport.DeliverAsync($"{Prefix}/n1/desired/result", Encoding.UTF8.GetBytes("""{"nodeId":"n1","version":1,"applied":true,"applied":false}"""));
+        await h.Transport.DeliverAsync($"{Prefix}/n1/deploy/result", Encoding.UTF8.GetBytes("""{"nodeId":"n1","functionId":"\udc00","action":"deploy","applied":true}"""));
+
+        await Assert.That(h.Coordinator.RejectedMalformed).IsEqualTo(7);
+        await Assert.That(h.Coordinator.HeartbeatsReceived).IsEqualTo(0);
+        await Assert.That(h.Cluster.Count).IsEqualTo(0);
+        await Assert.That(h.Coordinator.LastHeartbeat("n1")).IsNull();
+
+        // The same heartbeat without the bad bytes registers the node.
+        await h.Transport.DeliverAsync($"{Prefix}/n1/heartbeat", Encoding.UTF8.GetBytes("""{"nodeId":"n1","name":"gw""" + Rest));
+        await Assert.That(h.Cluster.GetNode("n1")!.Name).IsEqualTo("gw");
+        await Assert.That(h.Coordinator.RejectedMalformed).IsEqualTo(7);
+    }
+
+    [Test]
     public async Task Intents_go_to_one_node_or_to_every_reachable_node_with_the_capability()
     {
         await using var h = await Harness.StartAsync();

@@ -1,4 +1,5 @@
 using Edge.Host.Mqtt;
+using Edge.Runtime;
 
 namespace Edge.Host.Tests.Mqtt;
 
@@ -54,6 +55,11 @@ public class MqttOptionsTests
         await Assert.That(Check(o => o.HeartbeatInterval = TimeSpan.Zero)).Contains("heartbeat interval");
         await Assert.That(Check(o => o.OfflineTimeout = TimeSpan.FromSeconds(5))).Contains("offline timeout");
         await Assert.That(Check(o => o.MaxMessageBytes = 10)).Contains("max message bytes");
+        await Assert.That(Check(o => o.MaxJsonDepth = 0)).IsEqualTo("mqtt max JSON depth (0) must be between 1 and 256");
+        await Assert.That(Check(o => o.MaxJsonDepth = JsonLimits.MaxDepth + 1)).IsEqualTo("mqtt max JSON depth (257) must be between 1 and 256");
+        await Assert.That(Check(o => o.MaxJsonDepth = 1)).IsNull();
+        await Assert.That(Check(o => o.MaxJsonDepth = JsonLimits.MaxDepth)).IsNull();
+        await Assert.That(new MqttOptions().MaxJsonDepth).IsEqualTo(JsonLimits.DefaultDepth);
         await Assert.That(Check(o => o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(100))).Contains("reconnect max delay");
         await Assert.That(Check(o => o.KeepAlive = TimeSpan.Zero)).Contains("keep-alive");
         await Assert.That(Check(o => o.Password = "secret")).Contains("password");

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Edge.Host.Mqtt;
 using Edge.Runtime;
@@ -303,6 +304,146 @@ public class NodeSyncAgentTests
         await Assert.That(samples.Single(s => s.Name == "edge_mqtt_connected").Value).IsEqualTo(1);
     }
 
+    // %XX is one raw byte; JSON escapes are literal. The version (51) stays readable, so the result names it.
+    [Test]
+    [Arguments("""{"version":51,"data":{"name":"%FF"},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "The string at $.data.name holds bytes that are not valid UTF-8.")]
+    [Arguments("""{"version":51,"data":{"name":"ok%C0%AF"},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "The string at $.data.name holds bytes that are not valid UTF-8.")]
+    [Arguments("""{"version":51,"data":{"list":[1,"%E2%82"]},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "The string at $.data.list[1] holds bytes that are not valid UTF-8.")]
+    [Arguments("""{"version":51,"data":{"k%FF":1},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "A key of the object at $.data holds bytes that are not valid UTF-8.")]
+    [Arguments("""{"version":51,"data":{"s":"\u0041%FF"},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "The string at $.data.s holds bytes that are not valid UTF-8.")]
+    [Arguments("""{"version":51,"data":{"s":"\ud800"},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "The string at $.data.s holds an escape of an unpaired UTF-16 surrogate (e.g. \\ud800 without its pair).")]
+    [Arguments("""{"version":51,"data":{"s":"\udc00"},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "The string at $.data.s holds an escape of an unpaired UTF-16 surrogate (e.g. \\ud800 without its pair).")]
+    [Arguments("""{"version":51,"data":{"\ude00\ud83d":1},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "A key of the object at $.data holds an escape of an unpaired UTF-16 surrogate (e.g. \\ud800 without its pair).")]
+    [Arguments("""{"version":51,"data":{"a":1,"a":2},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "Duplicate key 'a' at $.data.a: each key may appear once in an object.")]
+    [Arguments("""{"version":51,"data":{"x":{"a":1,"\u0061":2}},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "Duplicate key 'a' at $.data.x.a: each key may appear once in an object.")]
+    [Arguments("""{"version":51,"data":{},"data":{"t":1},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "Duplicate key 'data' at $.data: each key may appear once in an object.")]
+    [Arguments("""{"version":51,"version":52,"data":{},"checksum":"x","updatedAt":"2026-01-01T00:00:00Z"}""", 51, "Duplicate key 'version' at $.version: each key may appear once in an object.")]
+    [Arguments("""{"version":51,"data":{},"checksum":"x","updatedAt":"2026-01-01T00:00:00%FFZ"}""", 51, "The string at $.updatedAt holds bytes that are not valid UTF-8.")]
+    [Arguments("""{"data":{"s":"\ud800"},"checksum":"x"}""", 0, "The string at $.data.s holds an escape of an unpaired UTF-16 surrogate (e.g. \\ud800 without its pair).")]
+    public async Task A_desired_state_with_bad_bytes_is_rejected_counted_and_answered_with_the_problem(string template, long version, string problem)
+    {
+        await using var h = new Harness();
+        h.Sync.UpdateLocal(new JsonObject { ["t"] = 1 });
+        await h.Agent.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => h.Sync.PendingCount == 0, TimeSpan.FromSeconds(10), "initial push");
+        var before = h.Sync.GetLocalState();
+        var summaryBefore = h.Sync.Summary();
+        var historyBefore = h.Sync.SyncHistory(256).Count;
+
+        await h.Transport.DeliverAsync($"{Prefix}/n1/desired", Raw(template));
+        await Eventually.TrueAsync(() => h.Transport.PublishedOn($"{Prefix}/n1/desired/result").Count == 1, TimeSpan.FromSeconds(10), "result");
+
+        var result = Parse(h.Transport.PublishedOn($"{Prefix}/n1/desired/result")[0]);
+        await Assert.That(result["applied"]!.GetValue<bool>()).IsFalse();
+        await Assert.That(result["detail"]!.GetValue<string>()).IsEqualTo("Malformed desired state: " + problem);
+        await Assert.That(result["version"]!.GetValue<long>()).IsEqualTo(version);
+        await Assert.That(result["localVersion"]!.GetValue<long>()).IsEqualTo(1);
+        await Assert.That(result["nodeId"]!.GetValue<string>()).IsEqualTo("n1");
+        await Assert.That(h.Agent.RejectedMalformed).IsEqualTo(1);
+        await Assert.That(h.Agent.RejectedChecksum).IsEqualTo(0);
+        await Assert.That(h.Agent.DesiredApplied + h.Agent.DesiredRefused).IsEqualTo(0);
+        await Assert.That(h.Agent.MetricSamples().Single(s => s.Name == "edge_mqtt_rejected_total" && s.Labels == "reason=\"malformed\"").Value).IsEqualTo(1);
+        await Assert.That(h.Sync.GetLocalState()).IsSameReferenceAs(before);
+        await Assert.That(h.Sync.Summary()).IsEqualTo(summaryBefore);
+        await Assert.That(h.Sync.SyncHistory(256).Count).IsEqualTo(historyBefore);
+    }
+
+    [Test]
+    public async Task Malformed_and_checksum_refusals_of_a_desired_state_are_answered_too()
+    {
+        await using var h = new Harness();
+        await h.Agent.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => h.Agent.IsConnected, TimeSpan.FromSeconds(10), "connected");
+
+        await h.Transport.DeliverAsync($"{Prefix}/n1/desired", Encoding.UTF8.GetBytes("""{"version":"7","data":{}}"""));
+        var good = SyncState.FromData(new JsonObject { ["t"] = 99 }, 8);
+        await h.Transport.DeliverAsync($"{Prefix}/n1/desired", Wire(good with { Checksum = "00000000000000000000000000000000" }));
+        await Eventually.TrueAsync(() => h.Transport.PublishedOn($"{Prefix}/n1/desired/result").Count == 2, TimeSpan.FromSeconds(10), "two results");
+
+        var results = h.Transport.PublishedOn($"{Prefix}/n1/desired/result").Select(Parse).ToList();
+        await Assert.That(results.Select(r => r["applied"]!.GetValue<bool>())).IsEquivalentTo(new[] { false, false }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
+        await Assert.That(results[0]["version"]!.GetValue<long>()).IsEqualTo(0);
+        await Assert.That(results[0]["detail"]!.GetValue<string>()).StartsWith("Malformed desired state: ");
+        await Assert.That(results[1]["version"]!.GetValue<long>()).IsEqualTo(8);
+        await Assert.That(results[1]["detail"]!.GetValue<string>()).IsEqualTo("Checksum does not match data.");
+        await Assert.That(h.Agent.RejectedMalformed).IsEqualTo(1);
+        await Assert.That(h.Agent.RejectedChecksum).IsEqualTo(1);
+        await Assert.That(h.Sync.LocalVersion).IsEqualTo(0);
+    }
+
+    [Test]
+    [Arguments("""{"functionId":"ec%FFho","action":"deploy"}""")]
+    [Arguments("""{"functionId":"echo","action":"deploy","action":"undeploy"}""")]
+    [Arguments("""{"functionId":"\ud800","action":"deploy"}""")]
+    public async Task A_deployment_intent_with_bad_bytes_is_rejected_and_counted(string template)
+    {
+        var catalog = new Dictionary<string, EdgeFunction> { ["echo"] = new("echo", "Echo", (Func<string, string>)(s => s)) };
+        await using var h = new Harness(catalog: id => catalog.GetValueOrDefault(id));
+        await h.Agent.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => h.Agent.IsConnected, TimeSpan.FromSeconds(10), "connected");
+
+        await h.Transport.DeliverAsync($"{Prefix}/n1/deploy", Raw(template));
+        await Eventually.TrueAsync(() => h.Agent.RejectedMalformed == 1, TimeSpan.FromSeconds(10), "rejected");
+
+        await Assert.That(h.Runtime.FunctionCount).IsEqualTo(0);
+        await Assert.That(h.Agent.DeployApplied + h.Agent.DeployRefused).IsEqualTo(0);
+    }
+
+    [Test]
+    [Arguments(JsonLimits.DefaultDepth)]
+    [Arguments(200)]
+    [Arguments(JsonLimits.MaxDepth)]
+    public async Task State_nested_to_the_node_limit_survives_changes_retained_state_and_desired_state(int depth)
+    {
+        await using var h = new Harness(maxJsonDepth: depth);
+        var local = Deep(depth, "local");
+        h.Sync.UpdateLocal(local);
+        await h.Agent.StartAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => h.Sync.PendingCount == 0 && h.Agent.StatesPublished == 1, TimeSpan.FromSeconds(10), "change and state published");
+
+        // The change and the retained state carry the data whole: same checksum, same depth, as any reader sees them.
+        var change = ParseDeep(h.Transport.PublishedOn($"{Prefix}/n1/changes").Single());
+        var state = ParseDeep(h.Transport.PublishedOn($"{Prefix}/n1/state").Single());
+        var localChecksum = h.Sync.GetLocalState()!.Checksum;
+        foreach (var message in new[] { change, state })
+        {
+            await Assert.That(message["checksum"]!.GetValue<string>()).IsEqualTo(localChecksum);
+            await Assert.That(StateChecksum.Compute(message["data"])).IsEqualTo(localChecksum);
+            await Assert.That(Depth(message["data"]!)).IsEqualTo(depth);
+        }
+
+        await Assert.That(localChecksum).IsEqualTo(StateChecksum.Compute(local));
+        await Assert.That(h.Agent.OversizeSkipped).IsEqualTo(0);
+
+        // A desired state at the limit is applied; one level more is refused with the path of the level.
+        var desired = SyncState.FromData(Deep(depth, "desired"), 10, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await h.Transport.DeliverAsync($"{Prefix}/n1/desired", DeepWire(desired));
+        // Written as text: past JsonLimits.MaxDepth no SyncState can be made (the canonical writer refuses it), and the
+        // node must refuse it before it looks at the checksum.
+        var tooDeep = $$"""{"version":11,"data":{{DeepText(depth + 1, "deeper")}},"checksum":"{{new string('0', 32)}}","updatedAt":"2026-01-01T00:00:00Z"}""";
+        await h.Transport.DeliverAsync($"{Prefix}/n1/desired", Encoding.UTF8.GetBytes(tooDeep));
+        await Eventually.TrueAsync(() => h.Transport.PublishedOn($"{Prefix}/n1/desired/result").Count == 2, TimeSpan.FromSeconds(10), "two results");
+
+        var results = h.Transport.PublishedOn($"{Prefix}/n1/desired/result").Select(Parse).ToList();
+        await Assert.That(results[0]["applied"]!.GetValue<bool>()).IsTrue();
+        await Assert.That(results[0]["version"]!.GetValue<long>()).IsEqualTo(10);
+        await Assert.That(results[1]["applied"]!.GetValue<bool>()).IsFalse();
+        await Assert.That(results[1]["version"]!.GetValue<long>()).IsEqualTo(11);
+        await Assert.That(results[1]["detail"]!.GetValue<string>()).IsEqualTo(
+            $"Malformed desired state: JSON nested deeper than the limit of {depth + 1} levels at $.data{string.Concat(Enumerable.Repeat(".a", depth))}.");
+        await Assert.That(h.Agent.DesiredApplied).IsEqualTo(1);
+        await Assert.That(h.Agent.RejectedMalformed).IsEqualTo(1);
+        await Assert.That(h.Sync.LocalVersion).IsEqualTo(10);
+        await Assert.That(h.Sync.GetLocalState()!.Checksum).IsEqualTo(desired.Checksum);
+
+        // The applied state becomes the retained state, still whole.
+        await Eventually.TrueAsync(() => h.Agent.StatesPublished == 2, TimeSpan.FromSeconds(10), "retained state v10");
+        var retained = ParseDeep(h.Transport.PublishedOn($"{Prefix}/n1/state")[^1]);
+        await Assert.That(retained["version"]!.GetValue<long>()).IsEqualTo(10);
+        await Assert.That(StateChecksum.Compute(retained["data"])).IsEqualTo(desired.Checksum);
+        await Assert.That(Depth(retained["data"]!)).IsEqualTo(depth);
+    }
+
     [Test]
     public async Task Deployment_intents_go_through_the_catalog_and_the_node_capabilities()
     {
@@ -361,6 +502,60 @@ public class NodeSyncAgentTests
 
     private static JsonObject Parse(byte[] payload) => JsonNode.Parse(payload)!.AsObject();
 
+    private static readonly JsonDocumentOptions DeepOptions = new() { MaxDepth = JsonLimits.SerializerDepth };
+
+    private static JsonObject ParseDeep(byte[] payload) => JsonNode.Parse(payload, documentOptions: DeepOptions)!.AsObject();
+
+    /// <summary>An object nested <paramref name="levels"/> deep: <c>{"a":{"a":…{"leaf":…}}}</c>, with a float and an array element at the bottom.</summary>
+    private static JsonObject Deep(int levels, string leaf) => JsonNode.Parse(DeepText(levels, leaf), documentOptions: DeepOptions)!.AsObject();
+
+    private static string DeepText(int levels, string leaf) =>
+        string.Concat(Enumerable.Repeat("{\"a\":", levels - 1)) + "{\"leaf\":\"" + leaf + "\",\"t\":21.0}" + new string('}', levels - 1);
+
+    /// <summary>Nesting levels of <paramref name="node"/> (an object or array is one).</summary>
+    private static int Depth(JsonNode node)
+    {
+        var levels = 0;
+        for (JsonNode? current = node; current is JsonObject obj; current = obj["a"])
+        {
+            levels++;
+        }
+
+        return levels;
+    }
+
+    /// <summary>The wire form of a deep state, written without System.Text.Json's default writer depth of 64.</summary>
+    private static byte[] DeepWire(SyncState state)
+    {
+        var data = new System.Buffers.ArrayBufferWriter<byte>();
+        CanonicalJson.Write(state.Data, data);
+        return [.. Encoding.UTF8.GetBytes($$"""{"version":{{state.Version}},"data":"""), .. data.WrittenSpan, .. Encoding.UTF8.GetBytes($$""","checksum":"{{state.Checksum}}","updatedAt":"{{state.UpdatedAt:O}}"}""")];
+    }
+
+    /// <summary>UTF-8 of <paramref name="template"/> with every <c>%XX</c> replaced by the raw byte 0xXX.</summary>
+    private static byte[] Raw(string template)
+    {
+        var bytes = new List<byte>();
+        var text = new StringBuilder();
+        for (var i = 0; i < template.Length; i++)
+        {
+            if (template[i] == '%' && i + 2 < template.Length)
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(text.ToString()));
+                text.Clear();
+                bytes.Add(Convert.FromHexString(template.AsSpan(i + 1, 2))[0]);
+                i += 2;
+            }
+            else
+            {
+                text.Append(template[i]);
+            }
+        }
+
+        bytes.AddRange(Encoding.UTF8.GetBytes(text.ToString()));
+        return [.. bytes];
+    }
+
     private static byte[] Wire(SyncState state) =>
         Encoding.UTF8.GetBytes(new JsonObject
         {
@@ -372,7 +567,7 @@ public class NodeSyncAgentTests
 
     private sealed class Harness : IAsyncDisposable
     {
-        public Harness(Func<string, EdgeFunction?>? catalog = null, string[]? capabilities = null, int maxMessageBytes = 256 * 1024)
+        public Harness(Func<string, EdgeFunction?>? catalog = null, string[]? capabilities = null, int maxMessageBytes = 256 * 1024, int maxJsonDepth = JsonLimits.DefaultDepth)
         {
             Node = new EdgeNode("n1", "Node one") { Capabilities = capabilities ?? [] };
             Runtime = new EdgeRuntime(Node);
@@ -388,6 +583,7 @@ public class NodeSyncAgentTests
                 ReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
                 PollInterval = TimeSpan.FromMilliseconds(20),
                 MaxMessageBytes = maxMessageBytes,
+                MaxJsonDepth = maxJsonDepth,
             };
             Agent = new NodeSyncAgent(Node, Runtime, Sync, options, catalog: catalog, transport: Transport);
         }
