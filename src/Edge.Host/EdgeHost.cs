@@ -155,6 +155,7 @@ public static class EdgeHost
         // A silently dead link is noticed after ~1.5 keep-alives: two heartbeats keeps the last will prompt.
         KeepAlive = TimeSpan.FromSeconds(Math.Ceiling(Math.Max(2, settings.HeartbeatSeconds * 2))),
         OfflineTimeout = TimeSpan.FromSeconds(settings.OfflineAfterSeconds),
+        MaxJsonDepth = settings.MaxJsonDepth,
     };
 
     private static async Task<int> ServeAsync(HostSettings settings, FunctionCatalog catalog)

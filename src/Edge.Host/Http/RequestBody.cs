@@ -96,7 +96,9 @@ internal sealed class RequestBody(long maxBytes, int maxDepth)
     public async Task<T?> DeserializeAsync<T>(HttpContext context, ReadOnlyMemory<byte> body, JsonTypeInfo<T> type)
         where T : class
     {
-        if (Validate(body.Span) is { } problem)
+        // A typed body is an envelope (a SyncState around its data, a node around its metadata): one level more, so
+        // data at the limit is accepted here as it is by PUT /v1/state and on MQTT.
+        if (!JsonInput.TryValidate(body.Span, MaxDepth + 1, out var problem))
         {
             await Problems.BadRequest(context, problem);
             return null;

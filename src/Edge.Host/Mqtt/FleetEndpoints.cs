@@ -155,7 +155,7 @@ public static class FleetEndpoints
         }
 
         var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-        if (!JsonInput.TryValidate(json, limits.Depth, out var invalid))
+        if (!JsonInput.TryValidate(json, limits.Depth + 1, out var invalid)) // the envelope's own level, as on MQTT
         {
             return (null, BadRequest($"malformed JSON body: {invalid}"));
         }

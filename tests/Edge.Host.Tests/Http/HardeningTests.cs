@@ -301,6 +301,31 @@ public class HardeningTests
         await Assert.That(host.Node.Cluster.GetNode("ghost")).IsNull();
     }
 
+    [Test]
+    [Arguments(JsonLimits.DefaultDepth, true)]
+    [Arguments(JsonLimits.DefaultDepth + 1, false)]
+    public async Task Envelopes_take_data_at_the_limit_as_state_updates_do(int depth, bool accepted)
+    {
+        await using var host = await TestHost.StartAsync();
+        var data = JsonNode.Parse(Nested(depth), documentOptions: new() { MaxDepth = 1024 })!.AsObject();
+        var checksum = StateChecksum.Compute(data);
+        var remote = await host.PostJson("/v1/state/remote", $$"""{"version":4,"data":{{Nested(depth)}},"checksum":"{{checksum}}","updatedAt":"2026-01-01T00:00:00Z"}""");
+        var register = await host.PostJson("/v1/cluster/nodes", $$"""{"id":"deep","metadata":{{Nested(depth)}}}""");
+        if (accepted)
+        {
+            await Assert.That(JsonNode.Parse(await remote.Content.ReadAsStringAsync())!["applied"]!.GetValue<bool>()).IsTrue();
+            await Assert.That(register.StatusCode).IsEqualTo(HttpStatusCode.Created);
+            await Assert.That((await host.Client.GetAsync("/v1/state")).StatusCode).IsEqualTo(HttpStatusCode.OK);
+            await Assert.That((await host.Client.GetAsync("/v1/cluster/nodes")).StatusCode).IsEqualTo(HttpStatusCode.OK);
+        }
+        else
+        {
+            await Problem(remote, HttpStatusCode.BadRequest, "deeper than the limit");
+            await Problem(register, HttpStatusCode.BadRequest, "deeper than the limit");
+            await Assert.That(await StateVersion(host)).IsEqualTo(0L);
+        }
+    }
+
     // --- 4. the SyncState parser is strict; confirm takes a number -----------------------------------------------
 
     [Test]
