@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.IO.Hashing;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -12,6 +13,11 @@ namespace Edge.Runtime;
 /// syntax it refuses what <see cref="Utf8JsonReader"/> lets through: invalid UTF-8 inside strings and names, escapes
 /// that leave an unpaired UTF-16 surrogate, duplicate keys in an object, and nesting deeper than the limit.
 /// </summary>
+/// <remarks>
+/// One pass, nothing allocated per key or string: keys are compared as UTF-8 byte ranges (of the input, or of a
+/// scratch buffer for the rare escaped key) in one open-addressing table for the whole document, keyed by object.
+/// Text is only made for the message of a refusal.
+/// </remarks>
 public static class JsonInput
 {
     /// <summary>Validates <paramref name="utf8Json"/>; on failure <paramref name="problem"/> is an English sentence naming the problem and its JSON path.</summary>
@@ -32,222 +38,276 @@ public static class JsonInput
             return false;
         }
 
-        var path = new PathStack();
+        var state = new Walk();
         try
         {
-            problem = Check(utf8Json, maxDepth, ref path);
+            problem = Check(utf8Json, maxDepth, ref state);
         }
         finally
         {
-            path.Dispose();
+            state.Dispose();
         }
 
         return problem is null;
     }
 
-    private static string? Check(ReadOnlySpan<byte> utf8Json, int maxDepth, ref PathStack path)
+    private const string NotUtf8 = "holds bytes that are not valid UTF-8";
+    private const string Unpaired = "holds an escape of an unpaired UTF-16 surrogate (e.g. \\ud800 without its pair)";
+
+    private static string? Check(ReadOnlySpan<byte> json, int maxDepth, ref Walk walk)
     {
         // One level of slack so the depth error is ours, with a path, instead of the reader's.
-        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
-        char[]? scratch = null;
-        try
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
+        while (true)
         {
-            while (true)
+            try
             {
-                try
+                if (!reader.Read())
                 {
-                    if (!reader.Read())
-                    {
-                        return null;
-                    }
-                }
-                catch (JsonException e)
-                {
-                    return $"Malformed JSON near {path.Format()}: {e.Message}";
-                }
-
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject:
-                    case JsonTokenType.StartArray:
-                        path.NoteValue();
-                        if (reader.CurrentDepth + 1 > maxDepth)
-                        {
-                            return $"JSON nested deeper than the limit of {maxDepth} levels at {path.Format()}.";
-                        }
-
-                        path.Push(reader.TokenType == JsonTokenType.StartArray);
-                        break;
-                    case JsonTokenType.EndObject:
-                    case JsonTokenType.EndArray:
-                        path.Pop();
-                        break;
-                    case JsonTokenType.PropertyName:
-                        if (Decode(ref reader, ref scratch, out var name) is { } nameProblem)
-                        {
-                            path.ClearName();
-                            return $"A key of the object at {path.Format()} {nameProblem}.";
-                        }
-
-                        if (!path.SetName(name))
-                        {
-                            return $"Duplicate key '{name}' at {path.Format()}: each key may appear once in an object.";
-                        }
-
-                        break;
-                    case JsonTokenType.String:
-                        path.NoteValue();
-                        if (Check(ref reader, ref scratch) is { } valueProblem)
-                        {
-                            return $"The string at {path.Format()} {valueProblem}.";
-                        }
-
-                        break;
-                    default:
-                        path.NoteValue();
-                        break;
+                    return null;
                 }
             }
-        }
-        finally
-        {
-            if (scratch is not null)
+            catch (JsonException e)
             {
-                ArrayPool<char>.Shared.Return(scratch);
+                return $"Malformed JSON near {walk.Format(json)}: {e.Message}";
+            }
+
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                case JsonTokenType.StartArray:
+                    walk.NoteValue();
+                    if (reader.CurrentDepth + 1 > maxDepth)
+                    {
+                        return $"JSON nested deeper than the limit of {maxDepth} levels at {walk.Format(json)}.";
+                    }
+
+                    walk.Push(reader.TokenType == JsonTokenType.StartArray);
+                    break;
+                case JsonTokenType.EndObject:
+                case JsonTokenType.EndArray:
+                    walk.Pop();
+                    break;
+                case JsonTokenType.PropertyName:
+                    if (walk.AddKey(ref reader, json) is { } keyProblem)
+                    {
+                        return keyProblem;
+                    }
+
+                    break;
+                case JsonTokenType.String:
+                    walk.NoteValue();
+                    if (CheckString(ref reader, ref walk.Scratch) is { } valueProblem)
+                    {
+                        return $"The string at {walk.Format(json)} {valueProblem}.";
+                    }
+
+                    break;
+                default:
+                    walk.NoteValue();
+                    break;
             }
         }
     }
 
-    /// <summary>Validates a string value without materializing it when it has no escapes (the common case).</summary>
-    private static string? Check(ref Utf8JsonReader reader, ref char[]? scratch)
+    /// <summary>Null when the current string token is valid text; the escaped case unescapes into <paramref name="scratch"/>.</summary>
+    private static string? CheckString(ref Utf8JsonReader reader, ref byte[]? scratch)
     {
+        var raw = reader.ValueSpan;
         if (!reader.ValueIsEscaped)
         {
-            return Utf8.IsValid(reader.ValueSpan) ? null : "holds bytes that are not valid UTF-8";
+            return Utf8.IsValid(raw) ? null : NotUtf8;
         }
 
-        return Decode(ref reader, ref scratch, out _);
+        Grow(ref scratch, raw.Length);
+        return Unescape(ref reader, scratch, out _);
     }
 
-    /// <summary>Unescapes and transcodes the current token; returns the problem (as a predicate phrase) or null.</summary>
-    private static string? Decode(ref Utf8JsonReader reader, ref char[]? scratch, out string text)
+    /// <summary>Unescapes the current token into <paramref name="destination"/> (at least as long as the raw token).</summary>
+    private static string? Unescape(ref Utf8JsonReader reader, Span<byte> destination, out int written)
     {
-        text = "";
+        written = 0;
         var raw = reader.ValueSpan;
-        if (!reader.ValueIsEscaped && !Utf8.IsValid(raw))
+        if (!Utf8.IsValid(raw))
         {
-            return "holds bytes that are not valid UTF-8";
+            return NotUtf8;
         }
 
-        if (scratch is null || scratch.Length < raw.Length)
-        {
-            if (scratch is not null)
-            {
-                ArrayPool<char>.Shared.Return(scratch);
-            }
-
-            scratch = ArrayPool<char>.Shared.Rent(Math.Max(raw.Length, 256));
-        }
-
-        int written;
         try
         {
-            written = reader.CopyString(scratch);
+            written = reader.CopyString(destination);
         }
         catch (InvalidOperationException)
         {
-            // The reader refuses to transcode invalid UTF-8 mixed with escapes and escapes of unpaired surrogates.
-            return Utf8.IsValid(raw) ? "holds an escape of an unpaired UTF-16 surrogate (e.g. \\ud800 without its pair)" : "holds bytes that are not valid UTF-8";
+            // The reader refuses to unescape an escape of an unpaired surrogate.
+            return Unpaired;
         }
 
-        var chars = scratch.AsSpan(0, written);
-        if (HasUnpairedSurrogate(chars))
-        {
-            return "holds an escape of an unpaired UTF-16 surrogate (e.g. \\ud800 without its pair)";
-        }
-
-        if (reader.TokenType == JsonTokenType.PropertyName)
-        {
-            text = new string(chars);
-        }
-
-        return null;
+        // Some readers write an unpaired surrogate as its 3-byte (WTF-8) form instead: that is not UTF-8 either.
+        return Utf8.IsValid(destination[..written]) ? null : Unpaired;
     }
 
-    private static bool HasUnpairedSurrogate(ReadOnlySpan<char> chars)
+    private static void Grow(ref byte[]? buffer, int length)
     {
-        for (var i = 0; i < chars.Length; i++)
+        if (buffer is null || buffer.Length < length)
         {
-            var c = chars[i];
-            if (char.IsHighSurrogate(c) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+            if (buffer is not null)
             {
-                i++;
+                ArrayPool<byte>.Shared.Return(buffer);
             }
-            else if (char.IsSurrogate(c))
-            {
-                return true;
-            }
-        }
 
-        return false;
+            buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 256));
+        }
     }
 
-    /// <summary>Where the reader is, as a JSONPath (<c>$.a[2]['b c']</c>); keeps one key set per open object for duplicates.</summary>
-    private struct PathStack : IDisposable
+    /// <summary>Where the walk is (for paths) and which keys each open object has (for duplicates).</summary>
+    private struct Walk : IDisposable
     {
+        public byte[]? Scratch;
+
         private Frame[]? _frames;
-        private int _count;
+        private int _depth;
+        private int _objects;
+
+        // Keys of the open objects, innermost last: an object's keys are contiguous from its frame's KeyBase, so a small
+        // object is checked by a short linear scan of its own keys.
+        private Key[]? _stack;
+        private int _stackCount;
+
+        // Keys of the objects that outgrew the scan: open addressing over (object, hash), bytes compared on a hash match.
+        private Key[]? _keys;
+        private int _keyMask;
+        private int _keyCount;
+
+        // Unescaped copies of escaped keys, appended; a Key with Escaped set points here instead of into the input.
+        private byte[]? _escapedKeys;
+        private int _escapedLength;
 
         public void Push(bool isArray)
         {
             _frames ??= ArrayPool<Frame>.Shared.Rent(16);
-            if (_count == _frames.Length)
+            if (_depth == _frames.Length)
             {
-                var bigger = ArrayPool<Frame>.Shared.Rent(_count * 2);
-                _frames.AsSpan(0, _count).CopyTo(bigger);
-                ArrayPool<Frame>.Shared.Return(_frames, clearArray: true);
+                var bigger = ArrayPool<Frame>.Shared.Rent(_depth * 2);
+                _frames.AsSpan(0, _depth).CopyTo(bigger);
+                ArrayPool<Frame>.Shared.Return(_frames);
                 _frames = bigger;
             }
 
-            ref var frame = ref _frames[_count++];
-            frame.IsArray = isArray;
-            frame.Index = -1;
-            frame.Name = null;
-            frame.Keys?.Clear();
+            _frames[_depth++] = new Frame { IsArray = isArray, Index = -1, Object = isArray ? 0 : ++_objects, KeyStart = -1, KeyBase = _stackCount };
         }
 
         public void Pop()
         {
-            if (_count > 0)
+            if (_depth > 0)
             {
-                _frames![--_count].Keys?.Clear();
+                _stackCount = _frames![--_depth].KeyBase;
             }
         }
 
         /// <summary>A value starts: in an array it is the next element.</summary>
         public readonly void NoteValue()
         {
-            if (_count > 0 && _frames![_count - 1].IsArray)
+            if (_depth > 0 && _frames![_depth - 1].IsArray)
             {
-                _frames[_count - 1].Index++;
+                _frames[_depth - 1].Index++;
             }
         }
 
-        /// <summary>Records the current key; false when the object already has it.</summary>
-        public readonly bool SetName(string name)
+        /// <summary>Checks and records the current key; the refusal message, or null.</summary>
+        public string? AddKey(ref Utf8JsonReader reader, ReadOnlySpan<byte> json)
         {
-            ref var frame = ref _frames![_count - 1];
-            frame.Name = name;
-            frame.Keys ??= new HashSet<string>(StringComparer.Ordinal);
-            return frame.Keys.Add(name);
+            ref var frame = ref _frames![_depth - 1];
+            frame.KeyStart = -1;
+            int start;
+            int length;
+            var escaped = reader.ValueIsEscaped;
+            if (!escaped)
+            {
+                if (!Utf8.IsValid(reader.ValueSpan))
+                {
+                    return $"A key of the object at {Format(json)} {NotUtf8}.";
+                }
+
+                start = (int)reader.TokenStartIndex + 1; // after the opening quote
+                length = reader.ValueSpan.Length;
+            }
+            else
+            {
+                if (_escapedKeys is null || _escapedKeys.Length < _escapedLength + reader.ValueSpan.Length)
+                {
+                    // Earlier escaped keys live here too: keep them.
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(256, (_escapedLength + reader.ValueSpan.Length) * 2));
+                    _escapedKeys?.AsSpan(0, _escapedLength).CopyTo(bigger);
+                    if (_escapedKeys is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(_escapedKeys);
+                    }
+
+                    _escapedKeys = bigger;
+                }
+
+                if (Unescape(ref reader, _escapedKeys.AsSpan(_escapedLength), out length) is { } problem)
+                {
+                    return $"A key of the object at {Format(json)} {problem}.";
+                }
+
+                start = _escapedLength;
+                _escapedLength += length;
+            }
+
+            frame.KeyStart = start;
+            frame.KeyLength = length;
+            frame.KeyEscaped = escaped;
+            var key = new Key { Object = frame.Object, Start = start, Length = length, Escaped = escaped };
+            return (frame.Hashed ? Insert(key, json) : Scan(ref frame, key, json))
+                ? null
+                : $"Duplicate key '{KeyText(json, frame)}' at {Format(json)}: each key may appear once in an object.";
         }
 
-        public readonly void ClearName() => _frames![_count - 1].Name = null;
+        private const int ScanLimit = 16;
 
-        public readonly string Format()
+        /// <summary>Adds a key of a small object by comparing it with the object's others; past the limit the object moves to the table.</summary>
+        private bool Scan(ref Frame frame, Key key, ReadOnlySpan<byte> json)
+        {
+            var bytes = Bytes(json, key.Start, key.Length, key.Escaped);
+            for (var i = frame.KeyBase; i < _stackCount; i++)
+            {
+                ref var other = ref _stack![i];
+                if (other.Length == key.Length && Bytes(json, other.Start, other.Length, other.Escaped).SequenceEqual(bytes))
+                {
+                    return false;
+                }
+            }
+
+            if (_stackCount - frame.KeyBase == ScanLimit)
+            {
+                frame.Hashed = true;
+                for (var i = frame.KeyBase; i < _stackCount; i++)
+                {
+                    Insert(_stack![i], json);
+                }
+
+                return Insert(key, json);
+            }
+
+            _stack ??= ArrayPool<Key>.Shared.Rent(64);
+            if (_stackCount == _stack.Length)
+            {
+                var bigger = ArrayPool<Key>.Shared.Rent(_stackCount * 2);
+                _stack.AsSpan(0, _stackCount).CopyTo(bigger);
+                ArrayPool<Key>.Shared.Return(_stack);
+                _stack = bigger;
+            }
+
+            _stack[_stackCount++] = key;
+            return true;
+        }
+
+        public readonly string Format(ReadOnlySpan<byte> json)
         {
             var text = new StringBuilder("$");
-            for (var i = 0; i < _count; i++)
+            for (var i = 0; i < _depth; i++)
             {
                 ref var frame = ref _frames![i];
                 if (frame.IsArray)
@@ -257,8 +317,9 @@ public static class JsonInput
                         text.Append('[').Append(frame.Index).Append(']');
                     }
                 }
-                else if (frame.Name is { } name)
+                else if (frame.KeyStart >= 0)
                 {
+                    var name = KeyText(json, frame);
                     if (IsPlainName(name))
                     {
                         text.Append('.').Append(name);
@@ -277,9 +338,97 @@ public static class JsonInput
         {
             if (_frames is not null)
             {
-                ArrayPool<Frame>.Shared.Return(_frames, clearArray: true);
-                _frames = null;
+                ArrayPool<Frame>.Shared.Return(_frames);
             }
+
+            if (_keys is not null)
+            {
+                ArrayPool<Key>.Shared.Return(_keys);
+            }
+
+            if (_stack is not null)
+            {
+                ArrayPool<Key>.Shared.Return(_stack);
+            }
+
+            if (_escapedKeys is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_escapedKeys);
+            }
+
+            if (Scratch is not null)
+            {
+                ArrayPool<byte>.Shared.Return(Scratch);
+            }
+
+            this = default;
+        }
+
+        private readonly string KeyText(ReadOnlySpan<byte> json, in Frame frame) =>
+            Encoding.UTF8.GetString(Bytes(json, frame.KeyStart, frame.KeyLength, frame.KeyEscaped));
+
+        private readonly ReadOnlySpan<byte> Bytes(ReadOnlySpan<byte> json, int start, int length, bool escaped) =>
+            escaped ? _escapedKeys.AsSpan(start, length) : json.Slice(start, length);
+
+        /// <summary>Adds a key; false when its object already has it.</summary>
+        private bool Insert(Key key, ReadOnlySpan<byte> json)
+        {
+            if (_keys is null || (_keyCount + 1) * 2 > _keyMask + 1)
+            {
+                Rehash();
+            }
+
+            var bytes = Bytes(json, key.Start, key.Length, key.Escaped);
+            key.Hash = (uint)XxHash3.HashToUInt64(bytes, key.Object);
+            var mask = _keyMask;
+            for (var slot = (int)(key.Hash & (uint)mask); ; slot = (slot + 1) & mask)
+            {
+                ref var existing = ref _keys![slot];
+                if (existing.Object == 0)
+                {
+                    existing = key;
+                    _keyCount++;
+                    return true;
+                }
+
+                if (existing.Object == key.Object && existing.Hash == key.Hash && existing.Length == key.Length
+                    && Bytes(json, existing.Start, existing.Length, existing.Escaped).SequenceEqual(bytes))
+                {
+                    return false;
+                }
+            }
+        }
+
+        private void Rehash()
+        {
+            var old = _keys;
+            var size = old is null ? 64 : (_keyMask + 1) * 2;
+            _keys = ArrayPool<Key>.Shared.Rent(size);
+            Array.Clear(_keys, 0, size);
+            _keyMask = size - 1;
+            _keyCount = 0;
+            if (old is null)
+            {
+                return;
+            }
+
+            var mask = _keyMask;
+            foreach (var key in old.AsSpan(0, size / 2))
+            {
+                if (key.Object != 0)
+                {
+                    var slot = (int)(key.Hash & (uint)mask);
+                    while (_keys[slot].Object != 0)
+                    {
+                        slot = (slot + 1) & mask;
+                    }
+
+                    _keys[slot] = key;
+                    _keyCount++;
+                }
+            }
+
+            ArrayPool<Key>.Shared.Return(old);
         }
 
         private static bool IsPlainName(string name)
@@ -305,7 +454,20 @@ public static class JsonInput
     {
         public bool IsArray;
         public int Index;
-        public string? Name;
-        public HashSet<string>? Keys;
+        public int Object;
+        public int KeyStart;
+        public int KeyLength;
+        public bool KeyEscaped;
+        public int KeyBase;
+        public bool Hashed;
+    }
+
+    private struct Key
+    {
+        public int Object;
+        public int Start;
+        public int Length;
+        public uint Hash;
+        public bool Escaped;
     }
 }

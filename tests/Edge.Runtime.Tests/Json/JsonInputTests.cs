@@ -338,4 +338,24 @@ public class JsonInputTests
         await Assert.That(Problem("{" + keys + "}")).IsNull();
         await Assert.That(Problem("{" + keys + ",\"k1999\":0}")).IsEqualTo("Duplicate key 'k1999' at $.k1999: each key may appear once in an object.");
     }
+
+    [Test]
+    [Arguments(1)]
+    [Arguments(2)]
+    [Arguments(3)]
+    public async Task Large_objects_with_escaped_keys_find_exactly_the_duplicate(int seed)
+    {
+        Console.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var keys = Enumerable.Range(0, 5000).Select(i => $"k{i}-\u00e9{random.Next()}").Distinct().ToList();
+        string Spell(string key, bool escape) => escape ? string.Concat(key.Select(c => $"\\u{(int)c:x4}")) : key.Replace("\\u00e9", "é", StringComparison.Ordinal);
+        string Body(IEnumerable<string> members) => "{" + string.Join(",", members) + "}";
+        var members = keys.Select((k, i) => $"\"{Spell(k, i % 7 == 0)}\":{{\"k\":[{i}]}}").ToList();
+        await Assert.That(JsonInput.TryValidate(Encoding.UTF8.GetBytes(Body(members)), JsonLimits.DefaultDepth, out var none)).IsTrue().Because(none ?? "");
+
+        var twin = random.Next(keys.Count);
+        members.Insert(random.Next(members.Count + 1), $"\"{Spell(keys[twin], twin % 7 != 0)}\":0");
+        await Assert.That(JsonInput.TryValidate(Encoding.UTF8.GetBytes(Body(members)), JsonLimits.DefaultDepth, out var problem)).IsFalse();
+        await Assert.That(problem!).StartsWith($"Duplicate key '{keys[twin].Replace("\\u00e9", "é", StringComparison.Ordinal)}'");
+    }
 }
