@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.ObjectPool;
 
 namespace Edge.Runtime;
@@ -41,7 +42,7 @@ public sealed class EdgeMetrics
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _window = new WindowEntry[capacity];
-        _chunk = Math.Clamp(capacity / 64, 1, 64);
+        _chunk = Math.Clamp(capacity / 16, 1, 256);
         _scratch = new DefaultObjectPool<double[]>(new ScratchPolicy(capacity), 4);
     }
 
@@ -120,22 +121,23 @@ public sealed class EdgeMetrics
         cell.LatencySumMs += durationMs;
         cell.Buckets[Bucket(durationMs)]++;
 
-        if (stripe.WindowLeft == 0)
+        ref var cursor = ref stripe.Window;
+        if (cursor.Left == 0)
         {
-            ClaimWindow(stripe);
+            ClaimWindow(ref cursor);
         }
 
-        var slot = stripe.WindowSlot;
+        var slot = cursor.Slot;
         _window[slot] = new WindowEntry(pair.FunctionId, durationMs);
-        stripe.WindowSlot = slot + 1 == _window.Length ? 0 : slot + 1;
-        stripe.WindowLeft--;
+        cursor.Slot = slot + 1 == _window.Length ? 0 : slot + 1;
+        cursor.Left--;
     }
 
-    private void ClaimWindow(Stripe stripe)
+    private void ClaimWindow(ref WindowCursor cursor)
     {
         var start = Interlocked.Add(ref _claimed, _chunk) - _chunk;
-        stripe.WindowSlot = (int)((ulong)start % (ulong)_window.Length);
-        stripe.WindowLeft = _chunk;
+        cursor.Slot = (int)((ulong)start % (ulong)_window.Length);
+        cursor.Left = _chunk;
     }
 
     private static int Bucket(double durationMs)
@@ -513,6 +515,17 @@ public sealed class EdgeMetrics
         public HistogramBuckets Buckets;
     }
 
+    /// <summary>Where a stripe writes next in the window; padded to its own cache line (stripes are allocated side by side).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct WindowCursor
+    {
+        [FieldOffset(64)]
+        public int Slot;
+
+        [FieldOffset(68)]
+        public int Left;
+    }
+
     /// <summary>One thread's counters (and its window chunk and last-keys cache); only that thread writes it.</summary>
     private sealed class Stripe(EdgeMetrics owner, Thread thread, int pairs)
     {
@@ -528,9 +541,8 @@ public sealed class EdgeMetrics
 
         public CounterSet? LastPair { get; set; }
 
-        public int WindowSlot { get; set; }
-
-        public int WindowLeft { get; set; }
+        // Written on every record: kept a cache line away from anything another thread's stripe writes.
+        public WindowCursor Window;
 
         public PairCell[] Grow(int pairs)
         {
@@ -544,7 +556,7 @@ public sealed class EdgeMetrics
         public void Adopt(Thread thread)
         {
             Thread = thread;
-            WindowLeft = 0;
+            Window.Left = 0;
         }
     }
 
