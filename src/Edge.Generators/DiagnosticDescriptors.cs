@@ -62,6 +62,11 @@ internal static class DiagnosticDescriptors
         "Unsupported edge function signature",
         "Edge function '{0}' has an unsupported signature: {1}");
 
+    public static readonly DiagnosticDescriptor AccessorNameCollision = Error(
+        "EDGE012",
+        "Edge function accessor name collision",
+        "Edge function id '{0}' gives the accessor name '{1}', which is already {2}; choose an id that differs in more than punctuation");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true);
 }

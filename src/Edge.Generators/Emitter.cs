@@ -68,6 +68,7 @@ internal static class Emitter
 
         EmitDescriptors(w, functions);
         EmitDispatch(w, functions);
+        EmitAccessors(w, functions);
 
         for (var i = 0; i < functions.Length; i++)
         {
@@ -193,6 +194,69 @@ internal static class Emitter
         w.Line();
         w.Line("private static T ThrowNotFound<T>(string id) => throw new " + Runtime + "EdgeFunctionNotFoundException(id);");
     }
+
+    /// <summary>
+    /// Strongly named, typed handles per runtime: <c>EdgeFunctionTable.For(runtime).SensorStats.Invoke(...)</c>. Each
+    /// handle is resolved on first use and kept, so a call after that is the handle's own (no lookup, no allocation).
+    /// </summary>
+    private static void EmitAccessors(SourceWriter w, IReadOnlyList<FunctionSpec> functions)
+    {
+        const string Handles = Parser.AccessorClass;
+        w.Line();
+        w.Line("/// <summary>The typed handles of this assembly's functions in <paramref name=\"runtime\"/>; keep it, as its handles are resolved once.</summary>");
+        w.Line("public static " + Handles + " For(" + Runtime + "EdgeRuntime runtime) => new " + Handles + "(runtime);");
+
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// One property per function, named after its id (<c>sensor-stats</c>: <c>SensorStats</c>): a handle resolved on first");
+        w.Line("/// use and kept, which follows redeploys (see <see cref=\"global::Edge.Runtime.EdgeRuntime.Resolve{TResult}(string)\"/>).");
+        w.Line("/// Functions with more than four parameters or a span parameter have none: call them by id or through JSON.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        w.Open("public sealed class " + Handles);
+        for (var i = 0; i < functions.Count; i++)
+        {
+            if (functions[i].Accessor is not null)
+            {
+                w.Line("private " + HandleType(functions[i]) + "? " + HandleField(i) + ";");
+            }
+        }
+
+        w.Line();
+        w.Line("/// <summary>Handles of the functions deployed in <paramref name=\"runtime\"/>.</summary>");
+        w.Open("public " + Handles + "(" + Runtime + "EdgeRuntime runtime)");
+        w.Line("global::System.ArgumentNullException.ThrowIfNull(runtime);");
+        w.Line("Runtime = runtime;");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>The runtime the handles call into.</summary>");
+        w.Line("public " + Runtime + "EdgeRuntime Runtime { get; }");
+        for (var i = 0; i < functions.Count; i++)
+        {
+            var f = functions[i];
+            if (f.Accessor is null)
+            {
+                continue;
+            }
+
+            var resolve = "Resolve<" + HandleTypeArguments(f) + ">(" + Literal(f.Id) + ")";
+            w.Line();
+            w.Line("/// <summary><c>" + Escape(f.Id) + "</c>: <c>" + Escape(f.MethodDisplay) + "</c>.</summary>");
+            w.Line("/// <exception cref=\"global::Edge.Runtime.EdgeFunctionNotFoundException\">It is not deployed in <see cref=\"Runtime\"/>.</exception>");
+            w.Line("public " + HandleType(f) + " " + f.Accessor + " => " + HandleField(i) + " ??= Runtime." + resolve + ";");
+        }
+
+        w.Close();
+    }
+
+    private static string HandleType(FunctionSpec f) => Runtime + "EdgeFunctionHandle<" + HandleTypeArguments(f) + ">";
+
+    private static string HandleTypeArguments(FunctionSpec f) =>
+        string.Join(", ", f.Parameters.Select(p => p.DeclaredType).Concat([f.HandleResultType]));
+
+    private static string HandleField(int index) => "_h" + Int(index);
+
+    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
 
     private static void EmitFunction(SourceWriter w, FunctionSpec f, int index, List<string> userTypes)
     {

@@ -262,6 +262,7 @@ internal static class Parser
             acceptsCancellation,
             shape,
             method.ReturnType.ToDisplayString(DeclaredFormat),
+            resultType is null ? "object?" : resultType.ToDisplayString(DeclaredFormat),
             resultType is null ? "void" : resultType.ToDisplayString(DisplayFormat),
             result,
             jsonContext?.Name,
@@ -290,8 +291,78 @@ internal static class Parser
         }
 
         functions.Sort(static (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        NameAccessors(functions, diagnostics);
         var context = functions.Select(f => f.JsonContext).FirstOrDefault(c => c is not null);
         return new TableSpec(assembly, functions.ToEquatableArray(), context, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>Handles exist for 0-4 arguments (EdgeRuntime.Resolve); a function with more (or a span) has no accessor.</summary>
+    internal const int MaxAccessorParameters = 4;
+
+    /// <summary>The accessor class inside EdgeFunctionTable, and the names an accessor must not take in it.</summary>
+    internal const string AccessorClass = "Handles";
+
+    private static readonly string[] ReservedAccessorNames =
+        [AccessorClass, "Equals", "Finalize", "GetHashCode", "GetType", "MemberwiseClone", "ReferenceEquals", "Runtime", "ToString"];
+
+    /// <summary>
+    /// Gives each function (sorted by id) its accessor name; a name already taken (<c>a-b</c> and <c>a_b</c> are both
+    /// <c>AB</c>) or reserved is EDGE012 on the later id, which then has no accessor (it still deploys and runs by id).
+    /// </summary>
+    private static void NameAccessors(List<FunctionSpec> functions, List<DiagnosticInfo> diagnostics)
+    {
+        var taken = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < functions.Count; i++)
+        {
+            var f = functions[i];
+            // No handle type fits more than four arguments or a span (a ref struct cannot be a type argument here).
+            if (f.Parameters.Count > MaxAccessorParameters
+                || f.Parameters.Any(p => p.Json.Shape is SequenceShape.Span or SequenceShape.ReadOnlySpan))
+            {
+                continue;
+            }
+
+            var name = AccessorName(f.Id);
+            if (Array.IndexOf(ReservedAccessorNames, name) >= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AccessorNameCollision, f.IdLocation, f.Id, name, "a member of EdgeFunctionTable." + AccessorClass));
+                continue;
+            }
+
+            if (taken.TryGetValue(name, out var other))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AccessorNameCollision, f.IdLocation, f.Id, name, "the accessor of '" + other + "'"));
+                continue;
+            }
+
+            taken[name] = f.Id;
+            functions[i] = f with { Accessor = name };
+        }
+    }
+
+    /// <summary>PascalCase of the id's parts between '.', '_' and '-': <c>sensor-stats</c> -> <c>SensorStats</c>; a leading digit gets '_'.</summary>
+    internal static string AccessorName(string id)
+    {
+        var name = new System.Text.StringBuilder(id.Length + 1);
+        var upper = true;
+        foreach (var c in id)
+        {
+            if (c is '.' or '_' or '-')
+            {
+                upper = true;
+                continue;
+            }
+
+            name.Append(upper ? char.ToUpperInvariant(c) : c);
+            upper = false;
+        }
+
+        if (name.Length == 0 || char.IsDigit(name[0]))
+        {
+            name.Insert(0, '_');
+        }
+
+        return name.ToString();
     }
 
     internal static bool IsValidId(string id)

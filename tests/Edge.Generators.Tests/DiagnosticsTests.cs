@@ -368,6 +368,62 @@ public class DiagnosticsTests
     }
 
     [Test]
+    public async Task EDGE012_accessor_names_that_collide()
+    {
+        // "a-b" sorts before "a_b" (ordinal), so it keeps the accessor AB and the later id is reported.
+        await Reports("EDGE012", """
+            public static class F
+            {
+                [EdgeFunction("a-b")] public static int A() => 1;
+                [EdgeFunction([|"a_b"|])] public static int B() => 2;
+            }
+            """);
+        await Ok("""
+            public static class F
+            {
+                [EdgeFunction("a-b")] public static int A() => 1;
+                [EdgeFunction("a_c")] public static int B() => 2;
+            }
+            """);
+    }
+
+    [Test]
+    public async Task EDGE012_accessor_name_reserved_by_the_accessor_class()
+    {
+        await Reports("EDGE012", """
+            public static class F
+            {
+                [EdgeFunction([|"to-string"|])] public static string A() => "";
+            }
+            """);
+        await Ok("""
+            public static class F
+            {
+                [EdgeFunction("to-text")] public static string A() => "";
+            }
+            """);
+    }
+
+    [Test]
+    public async Task EDGE012_message_names_both_ids()
+    {
+        var run = GeneratorRunner.Run(GeneratorRunner.Compile(Sources.Usings + """
+            namespace Demo;
+            public static class F
+            {
+                [EdgeFunction("sensor.stats")] public static int A() => 1;
+                [EdgeFunction("sensor-stats")] public static int B() => 2;
+            }
+            """));
+
+        var diagnostic = run.Diagnostics.Single();
+        await Assert.That(diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)).IsEqualTo(
+            "Edge function id 'sensor.stats' gives the accessor name 'SensorStats', which is already the accessor of 'sensor-stats'; choose an id that differs in more than punctuation");
+        await Assert.That(run.Source(Emitter.TableHintName)).Contains("SensorStats => _h0 ??= Runtime.Resolve<int>(\"sensor-stats\");");
+        await Assert.That(run.CompileProblems).IsEmpty();
+    }
+
+    [Test]
     public async Task Every_descriptor_has_a_test_and_a_release_entry()
     {
         var ids = typeof(DiagnosticDescriptors)
@@ -378,7 +434,7 @@ public class DiagnosticsTests
         var tests = typeof(DiagnosticsTests).GetMethods().Select(m => m.Name[..Math.Min(7, m.Name.Length)]).ToHashSet();
         var releases = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Edge.Generators", "AnalyzerReleases.Unshipped.md"));
 
-        await Assert.That(ids.Count).IsEqualTo(11);
+        await Assert.That(ids.Count).IsEqualTo(12);
         await Assert.That(ids.Where(id => !tests.Contains(id))).IsEmpty();
         await Assert.That(ids.Where(id => !releases.Contains(id + " |", StringComparison.Ordinal))).IsEmpty();
     }

@@ -25,6 +25,9 @@ public class DispatchBenchmarks
     private readonly ReadOnlyMemory<byte> _classifyArguments = """{"temperature": 42.5}"""u8.ToArray();
     private EdgeRuntime _runtime = null!;
     private EdgeRuntime _generated = null!;
+    private EdgeFunctionHandle<int, int, int> _mix = null!;
+    private EdgeFunctionHandle<int, int, int> _mixToken = null!;
+    private EdgeFunctionTable.Handles _table = null!;
     private Func<int, int, int> _delegate = null!;
     private MethodInfo _method = null!;
     private int _a = 20;
@@ -39,12 +42,17 @@ public class DispatchBenchmarks
         _runtime.Deploy(new EdgeFunction(JsonId, "Mix (JSON)", new Func<int, int, int>(Mix)) { JsonHandler = MixJson });
         _generated = new EdgeRuntime(new EdgeNode("bench-generated", "Bench node (generated table)"));
         EdgeFunctionTable.DeployAll(_generated);
+        _mix = _runtime.Resolve<int, int, int>(TypedId);
+        _mixToken = _runtime.Resolve<int, int, int>(TokenId);
+        _table = EdgeFunctionTable.For(_generated);
         _delegate = Mix;
         _method = typeof(DispatchBenchmarks).GetMethod(nameof(Mix), BindingFlags.Public | BindingFlags.Static)!;
 
         // Fail fast (and fail the CI smoke run) if a path does not compute what the baseline computes.
         var expected = Mix(_a, _b);
         if (Invoke_Typed() != expected || InvokeAsync_Token().AsTask().GetAwaiter().GetResult() != expected
+            || Handle_Invoke() != expected || Handle_InvokeAsync().AsTask().GetAwaiter().GetResult() != expected
+            || Handle_InvokeAsync_Token().AsTask().GetAwaiter().GetResult() != expected
             || MethodInfo_Reflection() != expected || Delegate_Call() != expected)
         {
             throw new InvalidOperationException("Dispatch paths disagree with the direct call.");
@@ -60,7 +68,7 @@ public class DispatchBenchmarks
         var direct = _jsonResult.WrittenSpan.ToArray();
         Generated_RuntimeJson().AsTask().GetAwaiter().GetResult();
         if (direct.Length == 0 || !_jsonResult.WrittenSpan.SequenceEqual(direct)
-            || Generated_Typed() != Sensors.Classify(42.5, Level.Low))
+            || Generated_Typed() != Sensors.Classify(42.5, Level.Low) || Generated_Accessor() != Sensors.Classify(42.5, Level.Low))
         {
             throw new InvalidOperationException("Generated dispatch paths disagree.");
         }
@@ -106,6 +114,18 @@ public class DispatchBenchmarks
     [Benchmark]
     public ValueTask<int> InvokeAsync_Token() => _runtime.InvokeAsync<int, int, int>(TokenId, _a, _b);
 
+    /// <summary>A handle from <c>Resolve</c>: no lookup, no shape check; deadline, in-flight and metrics bookkeeping only.</summary>
+    [Benchmark]
+    public int Handle_Invoke() => _mix.Invoke(_a, _b);
+
+    /// <summary>A handle's async form over a synchronous handler (completes synchronously).</summary>
+    [Benchmark]
+    public ValueTask<int> Handle_InvokeAsync() => _mix.InvokeAsync(_a, _b);
+
+    /// <summary>A handle's async form over a <see cref="CancellationToken"/>-taking handler: a pooled deadline per call.</summary>
+    [Benchmark]
+    public ValueTask<int> Handle_InvokeAsync_Token() => _mixToken.InvokeAsync(_a, _b);
+
     [Benchmark]
     public ValueTask InvokeJson_Handwritten()
     {
@@ -132,6 +152,10 @@ public class DispatchBenchmarks
     /// <summary>A generated function's typed delegate through the runtime.</summary>
     [Benchmark]
     public Level Generated_Typed() => _generated.Invoke<double, Level, Level>(GeneratedId, 42.5, Level.Low);
+
+    /// <summary>The generated accessor: <c>EdgeFunctionTable.For(runtime).Classify</c>, a kept handle.</summary>
+    [Benchmark]
+    public Level Generated_Accessor() => _table.Classify.Invoke(42.5, Level.Low);
 
     [Benchmark]
     public int MethodInfo_Reflection() => (int)_method.Invoke(null, [_a, _b])!;

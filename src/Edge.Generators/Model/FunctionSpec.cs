@@ -20,7 +20,8 @@ internal enum ReturnShape
 internal sealed record ParameterSpec(string Name, string DeclaredType, string DisplayType, JsonTypeSpec Json, string? DefaultValue);
 
 /// <summary>
-/// One [EdgeFunction] method as plain values. Never holds a symbol, syntax node, location or compilation: it is
+/// One [EdgeFunction] method as plain values (<c>HandleResultType</c>: the result type a resolved handle returns, task
+/// types unwrapped, <c>object?</c> for a void function). Never holds a symbol, syntax node, location or compilation: it is
 /// compared between generator runs to decide what is cached.
 /// </summary>
 internal sealed record FunctionSpec(
@@ -36,11 +37,16 @@ internal sealed record FunctionSpec(
     bool AcceptsCancellation,
     ReturnShape ReturnShape,
     string DeclaredReturnType,
+    string HandleResultType,
     string ResultDisplayType,
     JsonTypeSpec? Result,
     string? JsonContext,
     LocationInfo? IdLocation,
-    string SortKey);
+    string SortKey)
+{
+    /// <summary>The name of its strongly named accessor (<c>EdgeFunctionTable.Handles</c>), or null when it has none.</summary>
+    public string? Accessor { get; init; }
+}
 
 /// <summary>The parse result of one attributed method: a function when it is usable, and what was wrong.</summary>
 internal sealed record FunctionParseResult(FunctionSpec? Function, EquatableArray<DiagnosticInfo> Diagnostics);

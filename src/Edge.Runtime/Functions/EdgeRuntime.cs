@@ -20,10 +20,12 @@ namespace Edge.Runtime;
 /// own deadline.
 /// </para>
 /// </remarks>
-public sealed class EdgeRuntime
+public sealed partial class EdgeRuntime
 {
     private readonly Lock _deployLock = new();
-    private readonly Dictionary<string, FunctionStats> _stats = new(StringComparer.Ordinal);
+    // One cell per id ever deployed, kept across redeploys and undeploys: it carries the counters and tells resolved
+    // handles which deployment is current.
+    private readonly Dictionary<string, FunctionCell> _cells = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly ObjectPool<CancellationTokenSource> _deadlines;
     private readonly ObjectPool<ArrayBufferWriter<byte>> _jsonBuffers;
@@ -64,9 +66,9 @@ public sealed class EdgeRuntime
             lock (_deployLock)
             {
                 long total = 0;
-                foreach (var stats in _stats.Values)
+                foreach (var cell in _cells.Values)
                 {
-                    total += stats.Invocations;
+                    total += cell.Invocations;
                 }
 
                 return total;
@@ -98,16 +100,18 @@ public sealed class EdgeRuntime
         ArgumentNullException.ThrowIfNull(f);
         lock (_deployLock)
         {
-            if (!_stats.TryGetValue(f.Id, out var stats))
+            if (!_cells.TryGetValue(f.Id, out var cell))
             {
-                _stats[f.Id] = stats = new FunctionStats();
+                _cells[f.Id] = cell = new FunctionCell(f.Id);
             }
 
+            var slot = new FunctionSlot(f, cell);
             var slots = new Dictionary<string, FunctionSlot>(_table.Slots, StringComparer.Ordinal)
             {
-                [f.Id] = new FunctionSlot(f, stats),
+                [f.Id] = slot,
             };
             Volatile.Write(ref _table, new FunctionTable(slots));
+            cell.Publish(slot);
         }
     }
 
@@ -116,7 +120,7 @@ public sealed class EdgeRuntime
     {
         lock (_deployLock)
         {
-            if (!_table.Slots.ContainsKey(functionId))
+            if (!_table.Slots.TryGetValue(functionId, out var slot))
             {
                 return false;
             }
@@ -124,6 +128,7 @@ public sealed class EdgeRuntime
             var slots = new Dictionary<string, FunctionSlot>(_table.Slots, StringComparer.Ordinal);
             slots.Remove(functionId);
             Volatile.Write(ref _table, new FunctionTable(slots));
+            slot.Cell.Publish(null);
             return true;
         }
     }
@@ -155,47 +160,47 @@ public sealed class EdgeRuntime
     {
         lock (_deployLock)
         {
-            return _stats.GetValueOrDefault(id)?.Invocations ?? 0;
+            return _cells.GetValueOrDefault(id)?.Invocations ?? 0;
         }
     }
 
     /// <summary>Invokes a function with no arguments.</summary>
-    public TResult Invoke<TResult>(string id) => Run<Call0<TResult>, TResult>(id, new());
+    public TResult Invoke<TResult>(string id) => Run<Call0<TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new());
 
     /// <summary>Invokes a function with one argument.</summary>
-    public TResult Invoke<T1, TResult>(string id, T1 a1) => Run<Call1<T1, TResult>, TResult>(id, new(a1));
+    public TResult Invoke<T1, TResult>(string id, T1 a1) => Run<Call1<T1, TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new(a1));
 
     /// <summary>Invokes a function with two arguments.</summary>
     public TResult Invoke<T1, T2, TResult>(string id, T1 a1, T2 a2) =>
-        Run<Call2<T1, T2, TResult>, TResult>(id, new(a1, a2));
+        Run<Call2<T1, T2, TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new(a1, a2));
 
     /// <summary>Invokes a function with three arguments.</summary>
     public TResult Invoke<T1, T2, T3, TResult>(string id, T1 a1, T2 a2, T3 a3) =>
-        Run<Call3<T1, T2, T3, TResult>, TResult>(id, new(a1, a2, a3));
+        Run<Call3<T1, T2, T3, TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new(a1, a2, a3));
 
     /// <summary>Invokes a function with four arguments.</summary>
     public TResult Invoke<T1, T2, T3, T4, TResult>(string id, T1 a1, T2 a2, T3 a3, T4 a4) =>
-        Run<Call4<T1, T2, T3, T4, TResult>, TResult>(id, new(a1, a2, a3, a4));
+        Run<Call4<T1, T2, T3, T4, TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new(a1, a2, a3, a4));
 
     /// <summary>Invokes a function with no arguments, asynchronously.</summary>
     public ValueTask<TResult> InvokeAsync<TResult>(string id, CancellationToken ct = default) =>
-        RunAsync<Call0<TResult>, TResult>(id, new(), ct);
+        RunAsync<Call0<TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new(), ct);
 
     /// <summary>Invokes a function with one argument, asynchronously.</summary>
     public ValueTask<TResult> InvokeAsync<T1, TResult>(string id, T1 a1, CancellationToken ct = default) =>
-        RunAsync<Call1<T1, TResult>, TResult>(id, new(a1), ct);
+        RunAsync<Call1<T1, TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new(a1), ct);
 
     /// <summary>Invokes a function with two arguments, asynchronously.</summary>
     public ValueTask<TResult> InvokeAsync<T1, T2, TResult>(string id, T1 a1, T2 a2, CancellationToken ct = default) =>
-        RunAsync<Call2<T1, T2, TResult>, TResult>(id, new(a1, a2), ct);
+        RunAsync<Call2<T1, T2, TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new(a1, a2), ct);
 
     /// <summary>Invokes a function with three arguments, asynchronously.</summary>
     public ValueTask<TResult> InvokeAsync<T1, T2, T3, TResult>(string id, T1 a1, T2 a2, T3 a3, CancellationToken ct = default) =>
-        RunAsync<Call3<T1, T2, T3, TResult>, TResult>(id, new(a1, a2, a3), ct);
+        RunAsync<Call3<T1, T2, T3, TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new(a1, a2, a3), ct);
 
     /// <summary>Invokes a function with four arguments, asynchronously.</summary>
     public ValueTask<TResult> InvokeAsync<T1, T2, T3, T4, TResult>(string id, T1 a1, T2 a2, T3 a3, T4 a4, CancellationToken ct = default) =>
-        RunAsync<Call4<T1, T2, T3, T4, TResult>, TResult>(id, new(a1, a2, a3, a4), ct);
+        RunAsync<Call4<T1, T2, T3, T4, TResult>, TResult, ByIdTarget>(new ByIdTarget(id), new(a1, a2, a3, a4), ct);
 
     /// <summary>
     /// Invokes a function through its JSON entry point: <paramref name="utf8Arguments"/> is a JSON object keyed by
@@ -218,7 +223,7 @@ public sealed class EdgeRuntime
         var completed = false;
         try
         {
-            await RunAsync<JsonCall, bool>(id, new JsonCall(utf8Arguments, buffer), ct).ConfigureAwait(false);
+            await RunAsync<JsonCall, bool, ByIdTarget>(new ByIdTarget(id), new JsonCall(utf8Arguments, buffer), ct).ConfigureAwait(false);
             completed = true;
             utf8Result.Write(buffer.WrittenSpan);
         }
@@ -231,16 +236,19 @@ public sealed class EdgeRuntime
         }
     }
 
-    private TResult Run<TCall, TResult>(string id, TCall call)
+    internal TResult Run<TCall, TResult, TTarget>(TTarget target, TCall call)
         where TCall : struct, IHandlerCall<TResult>
+        where TTarget : struct, IFunctionTarget
     {
-        var slot = Enter<TCall, TResult>(id, out var shape);
+        var binding = target.Bind<TCall, TResult>(this);
+        var slot = Enter(binding.Slot);
+        var id = slot.Function.Id;
         var start = _time.GetTimestamp();
-        var deadline = (shape & HandlerShape.TakesToken) != 0 ? RentDeadline(slot.Function.Timeout) : null;
+        var deadline = binding.Kind.TakesToken() ? RentDeadline(slot.Timeout) : null;
         var runaway = false;
         try
         {
-            var pending = call.Invoke(slot.Function, deadline?.Token ?? default);
+            var pending = call.Invoke(binding.Kind, slot.Function, deadline?.Token ?? default);
             TResult result;
             if (pending.IsCompleted)
             {
@@ -249,7 +257,7 @@ public sealed class EdgeRuntime
             else
             {
                 var task = pending.AsTask();
-                var remaining = slot.Function.Timeout - _time.GetElapsedTime(start);
+                var remaining = slot.Timeout - _time.GetElapsedTime(start);
                 try
                 {
                     result = task.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time).GetAwaiter().GetResult();
@@ -259,7 +267,7 @@ public sealed class EdgeRuntime
                     runaway = true;
                     Interlocked.Increment(ref _runaways);
                     ReleaseWhenDone(task, deadline);
-                    throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+                    throw Failed(slot, start, new EdgeTimeoutException(id, slot.Timeout));
                 }
                 catch (TimeoutException) when (task.IsCompleted)
                 {
@@ -269,9 +277,9 @@ public sealed class EdgeRuntime
             }
 
             var elapsed = _time.GetElapsedTime(start);
-            if (elapsed > slot.Function.Timeout)
+            if (elapsed > slot.Timeout)
             {
-                throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+                throw Failed(slot, start, new EdgeTimeoutException(id, slot.Timeout));
             }
 
             Succeeded(slot, elapsed);
@@ -279,7 +287,7 @@ public sealed class EdgeRuntime
         }
         catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true })
         {
-            throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+            throw Failed(slot, start, new EdgeTimeoutException(id, slot.Timeout));
         }
         catch (Exception ex) when (ex is not (EdgeTimeoutException or EdgeBindingException))
         {
@@ -299,13 +307,16 @@ public sealed class EdgeRuntime
         }
     }
 
-    private async ValueTask<TResult> RunAsync<TCall, TResult>(string id, TCall call, CancellationToken ct)
+    internal async ValueTask<TResult> RunAsync<TCall, TResult, TTarget>(TTarget target, TCall call, CancellationToken ct)
         where TCall : struct, IHandlerCall<TResult>
+        where TTarget : struct, IFunctionTarget
     {
         ct.ThrowIfCancellationRequested();
-        var slot = Enter<TCall, TResult>(id, out var shape);
+        var binding = target.Bind<TCall, TResult>(this);
+        var slot = Enter(binding.Slot);
+        var id = slot.Function.Id;
         var start = _time.GetTimestamp();
-        var deadline = (shape & HandlerShape.TakesToken) != 0 ? RentDeadline(slot.Function.Timeout) : null;
+        var deadline = binding.Kind.TakesToken() ? RentDeadline(slot.Timeout) : null;
         var link = deadline is not null && ct.CanBeCanceled
             ? ct.UnsafeRegister(static s => CancelQuietly((CancellationTokenSource)s!), deadline)
             : default;
@@ -314,7 +325,7 @@ public sealed class EdgeRuntime
         var abandoned = false;
         try
         {
-            var pending = call.Invoke(slot.Function, deadline?.Token ?? default);
+            var pending = call.Invoke(binding.Kind, slot.Function, deadline?.Token ?? default);
             TResult result;
             if (pending.IsCompleted)
             {
@@ -323,7 +334,7 @@ public sealed class EdgeRuntime
             else
             {
                 var task = pending.AsTask();
-                var remaining = slot.Function.Timeout - _time.GetElapsedTime(start);
+                var remaining = slot.Timeout - _time.GetElapsedTime(start);
                 try
                 {
                     result = await task.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, _time, ct).ConfigureAwait(false);
@@ -335,7 +346,7 @@ public sealed class EdgeRuntime
                     {
                         Interlocked.Increment(ref _runaways);
                         ReleaseWhenDone(task, deadline);
-                        throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+                        throw Failed(slot, start, new EdgeTimeoutException(id, slot.Timeout));
                     }
 
                     // The caller left: a cancellation, not a runaway. Pass it on now, as the link to its token is
@@ -343,7 +354,7 @@ public sealed class EdgeRuntime
                     Interlocked.Increment(ref _cancellations);
                     deadline?.Cancel();
                     ReleaseWhenDone(task, deadline);
-                    WatchDeadline(task, slot.Function.Timeout - _time.GetElapsedTime(start));
+                    WatchDeadline(task, slot.Timeout - _time.GetElapsedTime(start));
                     throw Failed(slot, start, ex);
                 }
                 catch (TimeoutException) when (task.IsCompleted)
@@ -354,9 +365,9 @@ public sealed class EdgeRuntime
             }
 
             var elapsed = _time.GetElapsedTime(start);
-            if (elapsed > slot.Function.Timeout)
+            if (elapsed > slot.Timeout)
             {
-                throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+                throw Failed(slot, start, new EdgeTimeoutException(id, slot.Timeout));
             }
 
             Succeeded(slot, elapsed);
@@ -370,7 +381,7 @@ public sealed class EdgeRuntime
         }
         catch (OperationCanceledException) when (!abandoned && deadline is { IsCancellationRequested: true })
         {
-            throw Failed(slot, start, new EdgeTimeoutException(id, slot.Function.Timeout));
+            throw Failed(slot, start, new EdgeTimeoutException(id, slot.Timeout));
         }
         catch (Exception ex) when (!abandoned && ex is not (EdgeTimeoutException or EdgeBindingException))
         {
@@ -391,24 +402,11 @@ public sealed class EdgeRuntime
         }
     }
 
-    private FunctionSlot Enter<TCall, TResult>(string id, out HandlerShape shape)
-        where TCall : struct, IHandlerCall<TResult>
+    private FunctionSlot Enter(FunctionSlot slot)
     {
-        ArgumentNullException.ThrowIfNull(id);
-        var slot = Volatile.Read(ref _table).Find(id) ?? throw new EdgeFunctionNotFoundException(id);
-        shape = TCall.Shape(slot.Function);
-        if (shape == HandlerShape.None)
-        {
-            throw new ArgumentException(
-                slot.Function.Handler is null || typeof(TCall) != typeof(JsonCall)
-                    ? $"Function '{id}' has a handler of type {TypeNames.Describe(slot.Function.Handler!.GetType())}, which cannot be called as {TCall.Signature}."
-                    : $"Function '{id}' has no JSON entry point; deploy it through the generated EdgeFunctionTable.",
-                nameof(id));
-        }
-
         Interlocked.Increment(ref _inFlight);
-        slot.Stats.Increment();
-        if (slot.TryWarm())
+        slot.Cell.Increment();
+        if (!slot.IsWarm && slot.TryWarm())
         {
             Interlocked.Increment(ref _coldStarts);
         }
@@ -416,11 +414,57 @@ public sealed class EdgeRuntime
         return slot;
     }
 
+    /// <summary>Binds a typed call to a slot: the shape check, once per slot and call type (or per handle and deployment).</summary>
+    internal static FunctionBinding Bind<TCall, TResult>(FunctionSlot slot)
+        where TCall : struct, IHandlerCall<TResult>
+    {
+        var kind = TCall.Bind(slot.Function);
+        if (kind == HandlerKind.None)
+        {
+            throw new ArgumentException(
+                typeof(TCall) != typeof(JsonCall)
+                    ? $"Function '{slot.Function.Id}' has a handler of type {TypeNames.Describe(slot.Function.Handler.GetType())}, which cannot be called as {TCall.Signature}."
+                    : $"Function '{slot.Function.Id}' has no JSON entry point; deploy it through the generated EdgeFunctionTable.",
+                "id");
+        }
+
+        return new FunctionBinding(slot, kind, typeof(TCall));
+    }
+
+    /// <summary>The by-id path: one lookup, then the slot's cached binding for this call type.</summary>
+    internal FunctionBinding BindById<TCall, TResult>(string id)
+        where TCall : struct, IHandlerCall<TResult>
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var slot = Volatile.Read(ref _table).Find(id) ?? throw new EdgeFunctionNotFoundException(id);
+        if (typeof(TCall) == typeof(JsonCall))
+        {
+            // Not cached: a host mixing JSON and typed calls of one function would otherwise rebind on every switch.
+            return slot.Json ?? Bind<TCall, TResult>(slot);
+        }
+
+        var binding = slot.LastBinding;
+        if (binding is null || binding.Call != typeof(TCall))
+        {
+            slot.LastBinding = binding = Bind<TCall, TResult>(slot);
+        }
+
+        return binding;
+    }
+
+    /// <summary>The cell of a deployed function, for a handle; throws as invoke-by-id does when it is not deployed.</summary>
+    internal FunctionCell CellOf(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var slot = Volatile.Read(ref _table).Find(id) ?? throw new EdgeFunctionNotFoundException(id);
+        return slot.Cell;
+    }
+
     private void Exit() => Interlocked.Decrement(ref _inFlight);
 
     // The hot path: counters resolved once per slot, one clock read (the caller's), no record built.
     private void Succeeded(FunctionSlot slot, TimeSpan elapsed) =>
-        Metrics.RecordResolved(slot.Counters ??= Metrics.Resolve(slot.Function.Id, Node.Id), elapsed.TotalMilliseconds, success: true);
+        Metrics.RecordResolved(slot.Cell.Counters ??= Metrics.Resolve(slot.Function.Id, Node.Id), elapsed.TotalMilliseconds, success: true);
 
     private Exception Failed(FunctionSlot slot, long start, Exception error)
     {
@@ -498,14 +542,14 @@ public sealed class EdgeRuntime
     }
 
     /// <summary>The JSON entry point as a typed call, so it shares deadlines, metrics and error mapping.</summary>
-    private readonly struct JsonCall(ReadOnlyMemory<byte> arguments, ArrayBufferWriter<byte> result) : IHandlerCall<bool>
+    internal readonly struct JsonCall(ReadOnlyMemory<byte> arguments, ArrayBufferWriter<byte> result) : IHandlerCall<bool>
     {
         public static string Signature => "InvokeJsonAsync";
 
-        public static HandlerShape Shape(EdgeFunction function) =>
-            function.JsonHandler is null ? HandlerShape.None : HandlerShape.Supported | HandlerShape.TakesToken;
+        public static HandlerKind Bind(EdgeFunction function) =>
+            function.JsonHandler is null ? HandlerKind.None : HandlerKind.Json;
 
-        public ValueTask<bool> Invoke(EdgeFunction function, CancellationToken token) =>
+        public ValueTask<bool> Invoke(HandlerKind kind, EdgeFunction function, CancellationToken token) =>
             VoidResult.Of<bool>(function.JsonHandler!(arguments, result, token));
     }
 
@@ -514,7 +558,7 @@ public sealed class EdgeRuntime
     /// after publication rather than a frozen one: freezing analyses the keys on every deploy, and deploys across a
     /// fleet (DeployToAll) paid ~1 µs per node for a lookup that is no faster for a handful of ids.
     /// </summary>
-    private sealed class FunctionTable
+    internal sealed class FunctionTable
     {
         public static readonly FunctionTable Empty = new(new Dictionary<string, FunctionSlot>(StringComparer.Ordinal));
 
@@ -539,30 +583,35 @@ public sealed class EdgeRuntime
         public FunctionSlot? Find(string id) => Slots.TryGetValue(id, out var slot) ? slot : null;
     }
 
-    private sealed class FunctionSlot(EdgeFunction function, FunctionStats stats)
+    /// <summary>One deployment of a function: replaced as a whole on redeploy, so its identity is the deploy version.</summary>
+    internal sealed class FunctionSlot
     {
         private int _warm;
 
-        public EdgeFunction Function { get; } = function;
+        public FunctionSlot(EdgeFunction function, FunctionCell cell)
+        {
+            Function = function;
+            Cell = cell;
+            Timeout = function.Timeout;
+            Json = function.JsonHandler is null ? null : new FunctionBinding(this, HandlerKind.Json, typeof(JsonCall));
+        }
 
-        public FunctionStats Stats { get; } = stats;
+        public EdgeFunction Function { get; }
 
-        /// <summary>This function's metrics counters on this node, resolved on first success.</summary>
-        public EdgeMetrics.CounterSet? Counters { get; set; }
+        public FunctionCell Cell { get; }
+
+        public TimeSpan Timeout { get; }
+
+        /// <summary>The JSON entry point's binding, when the function has one.</summary>
+        public FunctionBinding? Json { get; }
+
+        /// <summary>The binding the last typed by-id call used (racy by design: every writer writes an equivalent value).</summary>
+        public FunctionBinding? LastBinding { get; set; }
 
         public bool IsWarm => Volatile.Read(ref _warm) != 0;
 
         /// <summary>True for the one caller that turns the slot warm.</summary>
         public bool TryWarm() => Volatile.Read(ref _warm) == 0 && Interlocked.Exchange(ref _warm, 1) == 0;
-    }
-
-    private sealed class FunctionStats
-    {
-        private long _invocations;
-
-        public long Invocations => Interlocked.Read(ref _invocations);
-
-        public void Increment() => Interlocked.Increment(ref _invocations);
     }
 
     private sealed class DeadlinePolicy(TimeProvider time) : PooledObjectPolicy<CancellationTokenSource>
