@@ -42,7 +42,7 @@ public class SyncBenchmarks
             _pending.UpdateLocal(_state);
         }
 
-        if (_pending.PendingCount != 100 || !ApplyRemote_Typed() || UpdateLocal_Delta().Data["temperature"]!.GetValue<double>() != 22.75)
+        if (_pending.PendingCount != 100 || !ApplyRemote_Typed() || UpdateLocal_Delta().Data.GetProperty("temperature").GetDouble() != 22.75)
         {
             throw new InvalidOperationException("Synchronizer set-up is not what the benchmarks assume.");
         }

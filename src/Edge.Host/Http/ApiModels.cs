@@ -96,9 +96,58 @@ public static class NodeStatusNames
     }
 }
 
+/// <summary>
+/// A <see cref="SyncState"/> on the HTTP API: <c>{"version","data","checksum","updatedAt"}</c>, with <c>data</c> the
+/// state's stored canonical bytes written as they are (no re-serialization). The API only writes states.
+/// </summary>
+public sealed class SyncStateJsonConverter : JsonConverter<SyncState>
+{
+    /// <inheritdoc />
+    public override SyncState Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("The HTTP API reads remote states as SyncStateMessage.");
+
+    /// <inheritdoc />
+    public override void Write(Utf8JsonWriter writer, SyncState value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteStartObject();
+        writer.WriteNumber("version"u8, value.Version);
+        writer.WritePropertyName("data"u8);
+        writer.WriteRawValue(value.Canonical.Span, skipInputValidation: true);
+        writer.WriteString("checksum"u8, value.Checksum);
+        writer.WriteString("updatedAt"u8, value.UpdatedAt);
+        writer.WriteEndObject();
+    }
+}
+
+/// <summary>A <see cref="PendingChange"/> on the HTTP API: <c>{"type","version","data","timestamp","isDelta"}</c>, <c>data</c> as stored.</summary>
+public sealed class PendingChangeJsonConverter : JsonConverter<PendingChange>
+{
+    /// <inheritdoc />
+    public override PendingChange Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException("The HTTP API does not read pending changes.");
+
+    /// <inheritdoc />
+    public override void Write(Utf8JsonWriter writer, PendingChange value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(value);
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, value.Type);
+        writer.WriteNumber("version"u8, value.Version);
+        writer.WritePropertyName("data"u8);
+        writer.WriteRawValue(value.Canonical.Span, skipInputValidation: true);
+        writer.WriteString("timestamp"u8, value.Timestamp);
+        writer.WriteBoolean("isDelta"u8, value.IsDelta);
+        writer.WriteEndObject();
+    }
+}
+
 /// <summary>Source-generated JSON for everything the HTTP API reads and writes: no reflection.</summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
+    Converters = [typeof(SyncStateJsonConverter), typeof(PendingChangeJsonConverter)],
     UseStringEnumConverter = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     NumberHandling = JsonNumberHandling.Strict,

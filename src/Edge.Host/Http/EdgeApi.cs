@@ -144,7 +144,7 @@ public static class EdgeApi
 
     private static Task GetState(HttpContext context, LocalNode node)
     {
-        var state = node.Synchronizer.GetLocalState() ?? SyncState.FromData([], 0, node.StartedAt);
+        var state = node.Synchronizer.GetLocalState() ?? SyncState.FromJson("{}"u8, 0, node.StartedAt);
         return Json(context, state, ApiJsonContext.Default.SyncState);
     }
 
@@ -158,7 +158,8 @@ public static class EdgeApi
         SyncState state;
         try
         {
-            state = node.Synchronizer.UpdateLocal(data, isDelta);
+            // Validated by RequestBody (JsonInput): canonicalized straight from the body's bytes, once.
+            state = node.Synchronizer.UpdateLocalJson(data.Span, isDelta);
         }
         catch (SyncVersionExhaustedException e)
         {

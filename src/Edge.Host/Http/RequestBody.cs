@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Http;
@@ -63,8 +62,8 @@ internal sealed class RequestBody(long maxBytes, int maxDepth)
     /// </summary>
     public string? Validate(ReadOnlySpan<byte> body) => JsonInput.TryValidate(body, MaxDepth, out var problem) ? null : problem;
 
-    /// <summary>Parses a JSON object body, or replies 400 and returns null.</summary>
-    public async Task<JsonObject?> ReadObjectAsync(HttpContext context)
+    /// <summary>A validated JSON object body (its bytes, not parsed), or null after replying 400/413.</summary>
+    public async Task<ReadOnlyMemory<byte>?> ReadObjectAsync(HttpContext context)
     {
         if (await ReadAsync(context) is not { } body)
         {
@@ -77,14 +76,21 @@ internal sealed class RequestBody(long maxBytes, int maxDepth)
             return null;
         }
 
-        var node = JsonNode.Parse(body.Span, documentOptions: new JsonDocumentOptions { MaxDepth = MaxDepth });
-        if (node is JsonObject obj)
+        var kind = FirstToken(body.Span);
+        if (kind == JsonTokenType.StartObject)
         {
-            return obj;
+            return body;
         }
 
-        await Problems.BadRequest(context, $"Expected a JSON object, got {node?.GetValueKind().ToString().ToLowerInvariant() ?? "null"}.");
+        await Problems.BadRequest(context, $"Expected a JSON object, got {CanonicalJson.Describe(kind)}.");
         return null;
+    }
+
+    private static JsonTokenType FirstToken(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        reader.Read();
+        return reader.TokenType;
     }
 
     /// <summary>Deserializes a body with a source-generated type, or replies 400/413 and returns null.</summary>

@@ -59,7 +59,9 @@ public static class FleetEndpoints
             return;
         }
 
-        if (!string.Equals(StateChecksum.Compute(desired!.Data), desired.Checksum, StringComparison.OrdinalIgnoreCase))
+        // Canonicalized once as the body was read, hashed once here; the same bytes and checksum go out on MQTT.
+        var state = desired!.ToSyncState();
+        if (!state.Verify())
         {
             await WriteProblemAsync(context, BadRequest($"checksum '{desired.Checksum}' does not match data (expected the MD5 of Python's json.dumps(data, sort_keys=True))")).ConfigureAwait(false);
             return;
@@ -71,7 +73,7 @@ public static class FleetEndpoints
             return;
         }
 
-        await SendAsync(context, coordinator.SendDesiredAsync(id, desired.ToSyncState(), context.RequestAborted)).ConfigureAwait(false);
+        await SendAsync(context, coordinator.SendDesiredAsync(id, state, context.RequestAborted)).ConfigureAwait(false);
     }
 
     private static async Task DeployAsync(HttpContext context, ClusterCoordinator coordinator, BodyLimits limit)

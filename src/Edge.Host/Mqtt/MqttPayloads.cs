@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Edge.Runtime;
 
@@ -14,9 +13,9 @@ public sealed class SyncStateMessage
     /// <summary>The version.</summary>
     public required long Version { get; init; }
 
-    /// <summary>The state.</summary>
+    /// <summary>The state's canonical JSON bytes (canonicalized once as the message is read; written as they are).</summary>
     [JsonConverter(typeof(CanonicalDataConverter))]
-    public required JsonObject Data { get; init; }
+    public required ReadOnlyMemory<byte> Data { get; init; }
 
     /// <summary>Lowercase hex MD5 of Python's <c>json.dumps(data, sort_keys=True)</c>.</summary>
     public required string Checksum { get; init; }
@@ -28,11 +27,11 @@ public sealed class SyncStateMessage
     public static SyncStateMessage From(SyncState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return new SyncStateMessage { Version = state.Version, Data = state.Data, Checksum = state.Checksum, UpdatedAt = state.UpdatedAt.ToUniversalTime() };
+        return new SyncStateMessage { Version = state.Version, Data = state.Canonical, Checksum = state.Checksum, UpdatedAt = state.UpdatedAt.ToUniversalTime() };
     }
 
-    /// <summary>The runtime form.</summary>
-    public SyncState ToSyncState() => new(Version, Data, Checksum, UpdatedAt.ToUniversalTime());
+    /// <summary>The runtime form: over the canonical bytes as read, claiming <see cref="Checksum"/> (verify it with <see cref="SyncState.Verify"/>).</summary>
+    public SyncState ToSyncState() => new(CanonicalDataConverter.Array(Data), Checksum, Version, UpdatedAt.ToUniversalTime());
 }
 
 /// <summary>One pending change on the <c>changes</c> topic (QoS 1, in version order).</summary>
@@ -50,9 +49,9 @@ public sealed class ChangeMessage
     /// <summary>True for a delta (top-level keys merged over the previous state).</summary>
     public required bool IsDelta { get; init; }
 
-    /// <summary>The full state, or the changed top-level keys for a delta.</summary>
+    /// <summary>The full state, or the changed top-level keys for a delta, as canonical JSON bytes.</summary>
     [JsonConverter(typeof(CanonicalDataConverter))]
-    public required JsonObject Data { get; init; }
+    public required ReadOnlyMemory<byte> Data { get; init; }
 
     /// <summary>Reference-compatible MD5 of <see cref="Data"/> (the change itself).</summary>
     public required string Checksum { get; init; }
@@ -213,32 +212,42 @@ public sealed record FleetSendResult(int Sent, IReadOnlyList<string> Nodes);
 public sealed record FleetProblem(string Type, string Title, int Status, string Detail);
 
 /// <summary>
-/// Writes state data in the reference's canonical form (sorted keys, Python number forms) so a float stays a float on
-/// the wire: System.Text.Json writes a CLR double 21.0 as <c>21</c>, which a Python or C# receiver reads back as an
-/// integer and checksums differently. Reads keep the numbers' original text for the same reason.
+/// State data on the wire as canonical JSON bytes: read by canonicalizing straight from the reader (no DOM; numbers keep
+/// the int/float nature of their text, as a Python peer reads them), written raw, so the stored bytes a checksum covers
+/// are the bytes sent. Data must be a JSON object.
 /// </summary>
-public sealed class CanonicalDataConverter : JsonConverter<JsonObject>
+public sealed class CanonicalDataConverter : JsonConverter<ReadOnlyMemory<byte>>
 {
     /// <inheritdoc />
-    public override JsonObject Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    public override ReadOnlyMemory<byte> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.StartObject)
         {
             throw new JsonException($"data must be a JSON object, not {reader.TokenType}.");
         }
 
-        using var document = JsonDocument.ParseValue(ref reader);
-        return JsonObject.Create(document.RootElement.Clone())!;
+        try
+        {
+            return CanonicalJson.Canonicalize(ref reader);
+        }
+        catch (ArgumentException e)
+        {
+            throw new JsonException($"data: {e.Message}", e);
+        }
     }
 
     /// <inheritdoc />
-    public override void Write(Utf8JsonWriter writer, JsonObject value, JsonSerializerOptions options)
+    public override void Write(Utf8JsonWriter writer, ReadOnlyMemory<byte> value, JsonSerializerOptions options)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        CanonicalJson.Write(value, buffer);
-        writer.WriteRawValue(buffer.WrittenSpan, skipInputValidation: true);
+        writer.WriteRawValue(value.Span, skipInputValidation: true);
     }
+
+    /// <summary>The bytes as an array, without a copy when they are one whole array (as read, or a state's own).</summary>
+    internal static byte[] Array(ReadOnlyMemory<byte> bytes) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(bytes, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : bytes.ToArray();
 }
 
 /// <summary>Node status on the wire in lowercase (<c>online</c>, <c>offline</c>, …) as the HTTP API writes it; reads any case.</summary>

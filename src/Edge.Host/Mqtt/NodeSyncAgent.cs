@@ -342,8 +342,9 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
                             Version = change.Version,
                             Type = change.Type,
                             IsDelta = change.IsDelta,
-                            Data = change.Data,
-                            Checksum = StateChecksum.Compute(change.Data),
+                            // The stored bytes, and their checksum: a full update's is its state's; a delta's is hashed once.
+                            Data = change.Canonical,
+                            Checksum = change.DataChecksum,
                             Timestamp = change.Timestamp.ToUniversalTime(),
                         };
                         var payload = MqttJson.Serialize(message, MqttJsonContext.Default.ChangeMessage);
@@ -552,7 +553,10 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
             return;
         }
 
-        if (!string.Equals(StateChecksum.Compute(desired.Data), desired.Checksum, StringComparison.OrdinalIgnoreCase))
+        // Made from the bytes that arrived once (canonicalized as the message was read) and verified once: ApplyRemote's
+        // own check reuses this MD5.
+        var state = desired.ToSyncState();
+        if (!state.Verify())
         {
             var problem = $"version {desired.Version}: checksum does not match data";
             Interlocked.Increment(ref _rejectedChecksum);
@@ -561,16 +565,7 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
             return;
         }
 
-        var applied = _sync.ApplyRemote(desired.ToSyncState());
-        var detail = "";
-        foreach (var e in _sync.SyncHistory(4))
-        {
-            if (e.Version == desired.Version && e.Action is SyncAction.RemoteApplied or SyncAction.RemoteRejected)
-            {
-                detail = e.Detail;
-            }
-        }
-
+        var applied = _sync.ApplyRemote(state, out var detail);
         Interlocked.Increment(ref applied ? ref _desiredApplied : ref _desiredRefused);
         if (applied)
         {

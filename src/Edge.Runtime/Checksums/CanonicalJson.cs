@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Edge.Runtime;
@@ -15,13 +16,25 @@ namespace Edge.Runtime;
 /// outside printable ASCII escaped as lowercase <c>\uXXXX</c> (UTF-16 units, so astral characters become
 /// surrogate pairs); integers verbatim at any size; floats in Python <c>repr</c> form.
 /// </remarks>
-public static class CanonicalJson
+public static partial class CanonicalJson
 {
     /// <summary>Appends the canonical UTF-8 form of <paramref name="node"/> to <paramref name="output"/>.</summary>
+    /// <remarks>NaN and infinities are written as Python writes them (<c>NaN</c>, <c>Infinity</c>); states refuse them.</remarks>
     public static void Write(JsonNode? node, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        WriteNode(node, output, depth: 0);
+        var buffer = CanonicalBuffer.Rent();
+        try
+        {
+            WriteNode(node, buffer, depth: 0, refuseNonFinite: false);
+            var written = buffer.WrittenSpan;
+            written.CopyTo(output.GetSpan(written.Length));
+            output.Advance(written.Length);
+        }
+        finally
+        {
+            CanonicalBuffer.Return(buffer);
+        }
     }
 
     /// <summary>Returns the canonical form as a string (for diagnostics and tests; hashing uses <see cref="Write"/>).</summary>
@@ -32,10 +45,31 @@ public static class CanonicalJson
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>
+    /// The canonical bytes of a state's data built in C#: read once, never kept. NaN and infinities, which JSON cannot
+    /// hold, are refused with an <see cref="ArgumentException"/> naming their JSON path.
+    /// </summary>
+    internal static byte[] CanonicalizeNode(JsonNode node)
+    {
+        var buffer = CanonicalBuffer.Rent();
+        try
+        {
+            WriteNode(node, buffer, depth: 0, refuseNonFinite: true);
+            return buffer.ToArray();
+        }
+        finally
+        {
+            CanonicalBuffer.Return(buffer);
+        }
+    }
+
+    /// <summary>As <see cref="Write"/>, into a canonical buffer.</summary>
+    internal static void WriteTo(JsonNode? node, CanonicalBuffer output) => WriteNode(node, output, depth: 0, refuseNonFinite: false);
+
     // Every layer shares one limit: data accepted anywhere (up to JsonLimits.MaxDepth, inside its envelopes) can be written.
     private const int MaxDepth = JsonLimits.SerializerDepth;
 
-    private static void WriteNode(JsonNode? node, IBufferWriter<byte> output, int depth)
+    private static void WriteNode(JsonNode? node, CanonicalBuffer output, int depth, bool refuseNonFinite)
     {
         if (depth > MaxDepth)
         {
@@ -45,39 +79,39 @@ public static class CanonicalJson
         switch (node)
         {
             case null:
-                WriteAscii(output, "null");
+                output.Write("null"u8);
                 break;
             case JsonObject obj:
-                WriteObject(obj, output, depth);
+                WriteObject(obj, output, depth, refuseNonFinite);
                 break;
             case JsonArray array:
-                WriteByte(output, (byte)'[');
+                output.Write((byte)'[');
                 for (var i = 0; i < array.Count; i++)
                 {
                     if (i > 0)
                     {
-                        WriteAscii(output, ", ");
+                        output.WriteSeparator();
                     }
 
-                    WriteNode(array[i], output, depth + 1);
+                    WriteNode(array[i], output, depth + 1, refuseNonFinite);
                 }
 
-                WriteByte(output, (byte)']');
+                output.Write((byte)']');
                 break;
             case JsonValue value:
-                WriteValue(value, output, depth);
+                WriteValue(value, output, depth, refuseNonFinite);
                 break;
             default:
                 throw new InvalidOperationException($"Unsupported JSON node {node.GetType().Name}.");
         }
     }
 
-    private static void WriteObject(JsonObject obj, IBufferWriter<byte> output, int depth)
+    private static void WriteObject(JsonObject obj, CanonicalBuffer output, int depth, bool refuseNonFinite)
     {
         var count = obj.Count;
         if (count == 0)
         {
-            WriteAscii(output, "{}");
+            output.Write("{}"u8);
             return;
         }
 
@@ -91,22 +125,22 @@ public static class CanonicalJson
             }
 
             var span = entries.AsSpan(0, n);
-            span.Sort(static (a, b) => CodePointComparer.Instance.Compare(a.Key, b.Key));
+            span.Sort(default(EntryComparer));
 
-            WriteByte(output, (byte)'{');
+            output.Write((byte)'{');
             for (var i = 0; i < span.Length; i++)
             {
                 if (i > 0)
                 {
-                    WriteAscii(output, ", ");
+                    output.WriteSeparator();
                 }
 
                 WriteString(span[i].Key, output);
-                WriteAscii(output, ": ");
-                WriteNode(span[i].Value, output, depth + 1);
+                output.Write(": "u8);
+                WriteNode(span[i].Value, output, depth + 1, refuseNonFinite);
             }
 
-            WriteByte(output, (byte)'}');
+            output.Write((byte)'}');
         }
         finally
         {
@@ -115,7 +149,7 @@ public static class CanonicalJson
         }
     }
 
-    private static void WriteValue(JsonValue value, IBufferWriter<byte> output, int depth)
+    private static void WriteValue(JsonValue value, CanonicalBuffer output, int depth, bool refuseNonFinite)
     {
         if (value.TryGetValue(out JsonElement element))
         {
@@ -129,16 +163,16 @@ public static class CanonicalJson
                 WriteString(s, output);
                 return;
             case JsonValueKind.True:
-                WriteAscii(output, "true");
+                output.Write("true"u8);
                 return;
             case JsonValueKind.False:
-                WriteAscii(output, "false");
+                output.Write("false"u8);
                 return;
             case JsonValueKind.Null:
-                WriteAscii(output, "null");
+                output.Write("null"u8);
                 return;
             case JsonValueKind.Number:
-                if (WriteClrNumber(value, output))
+                if (WriteClrNumber(value, output, refuseNonFinite))
                 {
                     return;
                 }
@@ -151,7 +185,7 @@ public static class CanonicalJson
         WriteElement(document.RootElement, output, depth);
     }
 
-    private static bool WriteClrNumber(JsonValue value, IBufferWriter<byte> output)
+    private static bool WriteClrNumber(JsonValue value, CanonicalBuffer output, bool refuseNonFinite)
     {
         if (value.TryGetValue(out long l))
         {
@@ -163,7 +197,7 @@ public static class CanonicalJson
         }
         else if (value.TryGetValue(out double d))
         {
-            WriteFloat(d, output);
+            WriteFloat(d, output, refuseNonFinite ? value : null);
         }
         else if (value.TryGetValue(out ulong ul))
         {
@@ -173,11 +207,11 @@ public static class CanonicalJson
         }
         else if (value.TryGetValue(out float f))
         {
-            WriteFloat(f, output);
+            WriteFloat(f, output, refuseNonFinite ? value : null);
         }
         else if (value.TryGetValue(out decimal m))
         {
-            WriteFloat((double)m, output);
+            WriteFloat((double)m, output, null);
         }
         else if (value.TryGetValue(out short sh))
         {
@@ -199,28 +233,14 @@ public static class CanonicalJson
         return true;
     }
 
-    private static void WriteElement(JsonElement element, IBufferWriter<byte> output, int depth)
+    private static void WriteElement(JsonElement element, CanonicalBuffer output, int depth)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                WriteObject(JsonObject.Create(element)!, output, depth);
-                break;
             case JsonValueKind.Array:
-                var first = true;
-                WriteByte(output, (byte)'[');
-                foreach (var item in element.EnumerateArray())
-                {
-                    if (!first)
-                    {
-                        WriteAscii(output, ", ");
-                    }
-
-                    first = false;
-                    WriteElement(item, output, depth + 1);
-                }
-
-                WriteByte(output, (byte)']');
+                // Parsed containers canonicalize straight from their raw text: no nodes are built.
+                WriteRaw(JsonMarshal.GetRawUtf8Value(element), output, Math.Max(1, MaxDepth - depth));
                 break;
             case JsonValueKind.String:
                 WriteElementString(element, output);
@@ -229,24 +249,23 @@ public static class CanonicalJson
                 WriteRawNumber(JsonMarshal.GetRawUtf8Value(element), output);
                 break;
             case JsonValueKind.True:
-                WriteAscii(output, "true");
+                output.Write("true"u8);
                 break;
             case JsonValueKind.False:
-                WriteAscii(output, "false");
+                output.Write("false"u8);
                 break;
             default:
-                WriteAscii(output, "null");
+                output.Write("null"u8);
                 break;
         }
     }
 
     /// <summary>A JSON number as Python reads it: an integer literal stays an int (any size), anything else is a float.</summary>
-    private static void WriteRawNumber(ReadOnlySpan<byte> raw, IBufferWriter<byte> output)
+    private static void WriteRawNumber(ReadOnlySpan<byte> raw, CanonicalBuffer output)
     {
         if (IsPythonFloatRepr(raw))
         {
-            raw.CopyTo(output.GetSpan(raw.Length));
-            output.Advance(raw.Length);
+            output.Write(raw);
             return;
         }
 
@@ -258,14 +277,12 @@ public static class CanonicalJson
                 raw = raw[1..];
             }
 
-            raw.CopyTo(output.GetSpan(raw.Length));
-            output.Advance(raw.Length);
+            output.Write(raw);
             return;
         }
 
-        WriteFloat(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture), output);
+        WriteFloat(double.Parse(raw, NumberStyles.Float, CultureInfo.InvariantCulture), output, null);
     }
-
     /// <summary>
     /// True when a JSON number literal is already what Python's <c>repr</c> prints for the float it denotes, so it can be
     /// copied instead of parsed and re-formatted: plain positional form, a non-empty fraction without trailing zeros,
@@ -313,7 +330,7 @@ public static class CanonicalJson
         return firstSignificant - fractionStart <= 3 && i - firstSignificant <= 15;
     }
 
-    private static void WriteInteger(long value, IBufferWriter<byte> output)
+    private static void WriteInteger(long value, CanonicalBuffer output)
     {
         var span = output.GetSpan(20);
         value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
@@ -321,17 +338,26 @@ public static class CanonicalJson
     }
 
     /// <summary>Python's <c>float.__repr__</c>: shortest round-trip digits, scientific outside 1e-4 &lt;= |x| &lt; 1e16.</summary>
-    internal static void WriteFloat(double value, IBufferWriter<byte> output)
+    /// <param name="value">The float.</param>
+    /// <param name="output">Where to write.</param>
+    /// <param name="refuseAt">When not null, NaN and infinities are refused (a state cannot hold them) naming this node's path.</param>
+    private static void WriteFloat(double value, CanonicalBuffer output, JsonNode? refuseAt)
     {
+        if (!double.IsFinite(value) && refuseAt is not null)
+        {
+            throw new ArgumentException(
+                $"State data holds {(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity")} at {refuseAt.GetPath()}, which JSON cannot represent.");
+        }
+
         if (double.IsNaN(value))
         {
-            WriteAscii(output, "NaN");
+            output.Write("NaN"u8);
             return;
         }
 
         if (double.IsInfinity(value))
         {
-            WriteAscii(output, value > 0 ? "Infinity" : "-Infinity");
+            output.Write(value > 0 ? "Infinity"u8 : "-Infinity"u8);
             return;
         }
 
@@ -457,25 +483,20 @@ public static class CanonicalJson
         output.Advance(n);
     }
 
-    /// <summary>A parsed string: its raw UTF-8 is already canonical when it is printable ASCII with no escapes.</summary>
-    private static void WriteElementString(JsonElement element, IBufferWriter<byte> output)
+    /// <summary>A parsed string: its raw UTF-8 is escaped straight when it holds no escapes (the common case).</summary>
+    private static void WriteElementString(JsonElement element, CanonicalBuffer output)
     {
         var raw = JsonMarshal.GetRawUtf8Value(element);
-        if (raw.Length >= 2 && raw[0] == (byte)'"' && IsPlainAscii(raw[1..^1]))
+        if (raw.Length >= 2 && raw[0] == (byte)'"' && raw.IndexOf((byte)'\\') < 0)
         {
-            raw.CopyTo(output.GetSpan(raw.Length));
-            output.Advance(raw.Length);
+            WriteUtf8String(raw[1..^1], output);
             return;
         }
 
         WriteString(element.GetString()!, output);
     }
 
-    // Printable ASCII needs no escape except '"' and '\' (a raw JSON string cannot hold a bare '"').
-    private static bool IsPlainAscii(ReadOnlySpan<byte> utf8) =>
-        utf8.IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0 && utf8.IndexOf((byte)'\\') < 0;
-
-    private static void WriteString(string value, IBufferWriter<byte> output)
+    private static void WriteString(string value, CanonicalBuffer output)
     {
         var chars = value.AsSpan();
         if (chars.IndexOfAnyExceptInRange(' ', '~') < 0 && chars.IndexOfAny('"', '\\') < 0)
@@ -494,31 +515,59 @@ public static class CanonicalJson
         span[n++] = (byte)'"';
         foreach (var c in value)
         {
-            switch (c)
-            {
-                case '"': span[n++] = (byte)'\\'; span[n++] = (byte)'"'; break;
-                case '\\': span[n++] = (byte)'\\'; span[n++] = (byte)'\\'; break;
-                case '\n': span[n++] = (byte)'\\'; span[n++] = (byte)'n'; break;
-                case '\r': span[n++] = (byte)'\\'; span[n++] = (byte)'r'; break;
-                case '\t': span[n++] = (byte)'\\'; span[n++] = (byte)'t'; break;
-                case '\b': span[n++] = (byte)'\\'; span[n++] = (byte)'b'; break;
-                case '\f': span[n++] = (byte)'\\'; span[n++] = (byte)'f'; break;
-                default:
-                    if (c is >= ' ' and <= '~')
-                    {
-                        span[n++] = (byte)c;
-                    }
-                    else
-                    {
-                        span[n++] = (byte)'\\';
-                        span[n++] = (byte)'u';
-                        span[n++] = HexLower(c >> 12);
-                        span[n++] = HexLower((c >> 8) & 0xF);
-                        span[n++] = HexLower((c >> 4) & 0xF);
-                        span[n++] = HexLower(c & 0xF);
-                    }
+            n += c < 0x80 ? WriteAsciiChar((byte)c, span[n..]) : WriteEscape(c, span[n..]);
+        }
 
-                    break;
+        span[n++] = (byte)'"';
+        output.Advance(n);
+    }
+
+    /// <summary>
+    /// Writes a string given as unescaped UTF-8 in canonical form: printable ASCII as is, the rest escaped as UTF-16
+    /// units. Invalid UTF-8 is refused (<see cref="ArgumentException"/>): no JSON string holds it.
+    /// </summary>
+    private static void WriteUtf8String(ReadOnlySpan<byte> utf8, CanonicalBuffer output)
+    {
+        if (utf8.IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0 && utf8.IndexOfAny((byte)'"', (byte)'\\') < 0)
+        {
+            var plain = output.GetSpan(utf8.Length + 2);
+            plain[0] = (byte)'"';
+            utf8.CopyTo(plain[1..]);
+            plain[utf8.Length + 1] = (byte)'"';
+            output.Advance(utf8.Length + 2);
+            return;
+        }
+
+        // Worst case: an ASCII control byte becomes 6 bytes; a 4-byte sequence becomes a 12-byte surrogate pair.
+        var span = output.GetSpan(utf8.Length * 6 + 2);
+        var n = 0;
+        span[n++] = (byte)'"';
+        var i = 0;
+        while (i < utf8.Length)
+        {
+            var b = utf8[i];
+            if (b < 0x80)
+            {
+                n += WriteAsciiChar(b, span[n..]);
+                i++;
+                continue;
+            }
+
+            if (Rune.DecodeFromUtf8(utf8[i..], out var rune, out var consumed) != OperationStatus.Done)
+            {
+                throw new ArgumentException("A JSON string holds bytes that are not valid UTF-8.");
+            }
+
+            i += consumed;
+            if (rune.IsBmp)
+            {
+                n += WriteEscape((char)rune.Value, span[n..]);
+            }
+            else
+            {
+                var v = rune.Value - 0x10000;
+                n += WriteEscape((char)(0xD800 + (v >> 10)), span[n..]);
+                n += WriteEscape((char)(0xDC00 + (v & 0x3FF)), span[n..]);
             }
         }
 
@@ -526,44 +575,50 @@ public static class CanonicalJson
         output.Advance(n);
     }
 
+    private static int WriteAsciiChar(byte c, Span<byte> span)
+    {
+        switch (c)
+        {
+            case (byte)'"': span[0] = (byte)'\\'; span[1] = (byte)'"'; return 2;
+            case (byte)'\\': span[0] = (byte)'\\'; span[1] = (byte)'\\'; return 2;
+            case (byte)'\n': span[0] = (byte)'\\'; span[1] = (byte)'n'; return 2;
+            case (byte)'\r': span[0] = (byte)'\\'; span[1] = (byte)'r'; return 2;
+            case (byte)'\t': span[0] = (byte)'\\'; span[1] = (byte)'t'; return 2;
+            case (byte)'\b': span[0] = (byte)'\\'; span[1] = (byte)'b'; return 2;
+            case (byte)'\f': span[0] = (byte)'\\'; span[1] = (byte)'f'; return 2;
+            default:
+                if (c is >= (byte)' ' and <= (byte)'~')
+                {
+                    span[0] = c;
+                    return 1;
+                }
+
+                return WriteEscape((char)c, span);
+        }
+    }
+
+    private static int WriteEscape(char c, Span<byte> span)
+    {
+        span[0] = (byte)'\\';
+        span[1] = (byte)'u';
+        span[2] = HexLower(c >> 12);
+        span[3] = HexLower((c >> 8) & 0xF);
+        span[4] = HexLower((c >> 4) & 0xF);
+        span[5] = HexLower(c & 0xF);
+        return 6;
+    }
+
     private static byte HexLower(int nibble) => (byte)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
 
-    private static void WriteByte(IBufferWriter<byte> output, byte b)
-    {
-        output.GetSpan(1)[0] = b;
-        output.Advance(1);
-    }
-
-    private static void WriteAscii(IBufferWriter<byte> output, string ascii)
-    {
-        var span = output.GetSpan(ascii.Length);
-        for (var i = 0; i < ascii.Length; i++)
-        {
-            span[i] = (byte)ascii[i];
-        }
-
-        output.Advance(ascii.Length);
-    }
-
     /// <summary>Orders strings by Unicode code point, as Python sorts str keys (UTF-16 ordinal order differs above U+D7FF).</summary>
-    private sealed class CodePointComparer : IComparer<string>
+    private readonly struct EntryComparer : IComparer<KeyValuePair<string, JsonNode?>>
     {
-        public static readonly CodePointComparer Instance = new();
-
-        public int Compare(string? x, string? y)
+        public int Compare(KeyValuePair<string, JsonNode?> x, KeyValuePair<string, JsonNode?> y)
         {
-            var a = x.AsSpan();
-            var b = y.AsSpan();
-            var length = Math.Min(a.Length, b.Length);
-            for (var i = 0; i < length; i++)
-            {
-                if (a[i] != b[i])
-                {
-                    return Fix(a[i]) - Fix(b[i]);
-                }
-            }
-
-            return a.Length - b.Length;
+            var a = x.Key.AsSpan();
+            var b = y.Key.AsSpan();
+            var i = a.CommonPrefixLength(b);
+            return i == a.Length || i == b.Length ? a.Length - b.Length : Fix(a[i]) - Fix(b[i]);
         }
 
         // Surrogates (astral code points) must sort after U+E000..U+FFFF: shift them up, the rest down.

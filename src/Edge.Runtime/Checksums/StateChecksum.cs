@@ -1,56 +1,31 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.ObjectPool;
 
 namespace Edge.Runtime;
 
 /// <summary>The reference-compatible state checksum: lowercase hex MD5 of the canonical JSON (see <see cref="CanonicalJson"/>).</summary>
 public static class StateChecksum
 {
-    // Large states would otherwise cost a fresh buffer per checksum; the pool keeps one per concurrent caller.
-    private static readonly ObjectPool<ArrayBufferWriter<byte>> Buffers =
-        new DefaultObjectPool<ArrayBufferWriter<byte>>(new BufferPolicy(), Environment.ProcessorCount * 2);
-
-    /// <summary>Computes the checksum of <paramref name="data"/>.</summary>
+    /// <summary>Computes the checksum of <paramref name="data"/> (canonicalizes it first; a state already holds its checksum).</summary>
     public static string Compute(JsonNode? data)
     {
-        Span<byte> hash = stackalloc byte[MD5.HashSizeInBytes];
-        ComputeHash(data, hash);
-        return Convert.ToHexStringLower(hash);
-    }
-
-    /// <summary>Writes the 16-byte MD5 of the canonical form of <paramref name="data"/> into <paramref name="destination"/>.</summary>
-    public static void ComputeHash(JsonNode? data, Span<byte> destination)
-    {
-        var buffer = Buffers.Get();
+        var buffer = CanonicalBuffer.Rent();
         try
         {
-            CanonicalJson.Write(data, buffer);
-            MD5.HashData(buffer.WrittenSpan, destination);
+            CanonicalJson.WriteTo(data, buffer);
+            return Compute(buffer.WrittenSpan);
         }
         finally
         {
-            Buffers.Return(buffer);
+            CanonicalBuffer.Return(buffer);
         }
     }
 
-    private sealed class BufferPolicy : PooledObjectPolicy<ArrayBufferWriter<byte>>
+    /// <summary>The checksum of bytes that are already canonical: one MD5 pass.</summary>
+    internal static string Compute(ReadOnlySpan<byte> canonical)
     {
-        // Buffers that grew past this are dropped rather than pinned in the pool forever.
-        private const int MaxRetainedBytes = 4 * 1024 * 1024;
-
-        public override ArrayBufferWriter<byte> Create() => new(4096);
-
-        public override bool Return(ArrayBufferWriter<byte> obj)
-        {
-            if (obj.Capacity > MaxRetainedBytes)
-            {
-                return false;
-            }
-
-            obj.ResetWrittenCount();
-            return true;
-        }
+        Span<byte> hash = stackalloc byte[MD5.HashSizeInBytes];
+        MD5.HashData(canonical, hash);
+        return Convert.ToHexStringLower(hash);
     }
 }

@@ -7,12 +7,12 @@ namespace Edge.Runtime;
 
 /// <summary>
 /// The payloads of journal frames and snapshot files: a compact little-endian binary form, written and read by hand
-/// (no reflection, AOT-safe). State data is embedded as UTF-8 JSON.
+/// (no reflection, AOT-safe). State data is embedded as its canonical UTF-8 JSON, followed by an empty float table.
 /// </summary>
 /// <remarks>
-/// JSON data reads back identical, text and <see cref="StateChecksum"/> alike: values parsed from JSON keep their raw
-/// text, and CLR floating-point values (which JSON text cannot tell from integers: 1.0 is written "1", but is "1.0" in
-/// the canonical form) are listed after the text by pre-order position and restored as the same CLR values.
+/// Journals of earlier releases hold plain JSON text and, for CLR floating-point values (which that text could not tell
+/// from integers: 1.0 was written "1", but is "1.0" in the canonical form), a table of them by pre-order position;
+/// they read back to the same canonical bytes and checksums.
 /// </remarks>
 internal static class JournalCodec
 {
@@ -26,7 +26,6 @@ internal static class JournalCodec
     public static ReadOnlySpan<byte> SnapshotMagic => "EDGESNAP"u8;
 
     // The one depth limit of every layer (JsonLimits): whatever the API accepted is journaled and read back.
-    private static readonly JsonWriterOptions WriterOptions = new() { MaxDepth = JsonLimits.SerializerDepth };
     private static readonly JsonDocumentOptions ReaderOptions = new() { MaxDepth = JsonLimits.SerializerDepth };
     private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
 
@@ -176,48 +175,19 @@ internal static class JournalCodec
             _buffer.Advance(length);
         }
 
-        public void Json(JsonObject data)
+        /// <summary>Length-prefixed canonical JSON text, then an empty float table (canonical text keeps floats as floats).</summary>
+        public void Json(ReadOnlySpan<byte> canonical)
         {
-            // Length-prefixed JSON text (reserve the prefix, write, fill it in), then the CLR floating-point values.
-            var start = _buffer.WrittenCount;
+            Int32(canonical.Length);
+            canonical.CopyTo(_buffer.GetSpan(canonical.Length));
+            _buffer.Advance(canonical.Length);
             Int32(0);
-            List<(int Index, JsonValue Value)>? floats = null;
-            var index = 0;
-            using (var json = new Utf8JsonWriter(_buffer, WriterOptions))
-            {
-                WriteNode(json, data, ref index, ref floats);
-            }
-
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer.WrittenSpan[start..], _buffer.WrittenCount - start - 4);
-            Int32(floats?.Count ?? 0);
-            foreach (var (at, value) in floats ?? [])
-            {
-                Int32(at);
-                if (value.TryGetValue(out double d))
-                {
-                    Byte(FloatDouble);
-                    Int64(BitConverter.DoubleToInt64Bits(d));
-                }
-                else if (value.TryGetValue(out float f))
-                {
-                    Byte(FloatSingle);
-                    Int32(BitConverter.SingleToInt32Bits(f));
-                }
-                else
-                {
-                    Byte(FloatDecimal);
-                    foreach (var b in decimal.GetBits(value.GetValue<decimal>()))
-                    {
-                        Int32(b);
-                    }
-                }
-            }
         }
 
         public void State(SyncState state)
         {
             Int64(state.Version);
-            Json(state.Data);
+            Json(state.Canonical.Span);
             String(state.Checksum);
             Time(state.UpdatedAt);
         }
@@ -226,77 +196,9 @@ internal static class JournalCodec
         {
             String(change.Type);
             Int64(change.Version);
-            Json(change.Data);
+            Json(change.Canonical.Span);
             Time(change.Timestamp);
             Byte(change.IsDelta ? (byte)1 : (byte)0);
-        }
-
-        /// <summary>Writes <paramref name="node"/>, numbering nodes in pre-order and noting CLR floating-point values.</summary>
-        private static void WriteNode(Utf8JsonWriter json, JsonNode? node, ref int index, ref List<(int, JsonValue)>? floats)
-        {
-            var at = index++;
-            switch (node)
-            {
-                case null:
-                    json.WriteNullValue();
-                    break;
-                case JsonObject obj:
-                    json.WriteStartObject();
-                    foreach (var (key, value) in obj)
-                    {
-                        json.WritePropertyName(key);
-                        WriteNode(json, value, ref index, ref floats);
-                    }
-
-                    json.WriteEndObject();
-                    break;
-                case JsonArray array:
-                    json.WriteStartArray();
-                    foreach (var item in array)
-                    {
-                        WriteNode(json, item, ref index, ref floats);
-                    }
-
-                    json.WriteEndArray();
-                    break;
-                case JsonValue value when value.TryGetValue(out JsonElement element):
-                    element.WriteTo(json);
-                    break;
-                case JsonValue value when IsFloat(value, out var d):
-                    if (!double.IsFinite(d))
-                    {
-                        throw new InvalidDataException($"State data holds {d}, which JSON cannot represent; it cannot be journaled.");
-                    }
-
-                    (floats ??= []).Add((at, value));
-                    node.WriteTo(json);
-                    break;
-                default:
-                    node.WriteTo(json);
-                    break;
-            }
-        }
-
-        private static bool IsFloat(JsonValue value, out double d)
-        {
-            if (value.TryGetValue(out d))
-            {
-                return true;
-            }
-
-            if (value.TryGetValue(out float f))
-            {
-                d = f;
-                return true;
-            }
-
-            if (value.TryGetValue(out decimal m))
-            {
-                d = (double)m;
-                return true;
-            }
-
-            return false;
         }
     }
 
@@ -341,7 +243,8 @@ internal static class JournalCodec
 
         public string String() => Encoding.UTF8.GetString(Take(Count()));
 
-        public JsonObject Json()
+        /// <summary>The canonical bytes of stored state data (written canonical, or by older releases as plain JSON text with a float table).</summary>
+        public byte[] Json()
         {
             var bytes = Take(Count());
             if (_validateOnly)
@@ -362,13 +265,16 @@ internal static class JournalCodec
                 return [];
             }
 
-            var data = JsonNode.Parse(bytes, NodeOptions, ReaderOptions) as JsonObject
-                ?? throw new InvalidDataException("state data is not a JSON object");
             var count = Count();
             if (count == 0)
             {
-                return data;
+                // Canonical text (this release) canonicalizes to itself; older JSON text without CLR floats canonicalizes
+                // exactly as the data it was written from (numbers keep their text).
+                return CanonicalJson.CanonicalizeObject(bytes);
             }
+
+            var data = JsonNode.Parse(bytes, NodeOptions, ReaderOptions) as JsonObject
+                ?? throw new InvalidDataException("state data is not a JSON object");
 
             // CLR floating-point values come back as themselves, not as JSON numbers: "1.0" stays a float for the checksum.
             var floats = new (int Index, JsonValue Value)[count];
@@ -393,7 +299,7 @@ internal static class JournalCodec
                 throw new InvalidDataException("float positions do not match the data");
             }
 
-            return data;
+            return CanonicalJson.CanonicalizeNode(data);
         }
 
         /// <summary>Checks that <paramref name="json"/> is one JSON object, without building it.</summary>
@@ -455,7 +361,7 @@ internal static class JournalCodec
             var version = Int64();
             var data = Json();
             var checksum = String();
-            return new SyncState(version, data, checksum, Time());
+            return new SyncState(data, checksum, version, Time());
         }
 
         public PendingChange Change()

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Edge.Runtime;
@@ -104,11 +105,32 @@ public sealed class EdgeSynchronizer
     }
 
     /// <summary>Makes a new local version: the full <paramref name="data"/>, or its top-level keys merged over the current state when <paramref name="isDelta"/>.</summary>
+    /// <param name="data">The data (read once, never kept).</param>
+    /// <param name="isDelta">Merge the top-level keys over the current state instead of replacing it.</param>
     /// <returns>The new local state.</returns>
+    /// <exception cref="ArgumentException"><paramref name="data"/> holds NaN or an infinity; nothing was changed.</exception>
     /// <exception cref="SyncVersionExhaustedException">The local version is already <see cref="SyncState.MaxVersion"/>; nothing was changed.</exception>
     public SyncState UpdateLocal(JsonObject data, bool isDelta = false)
     {
         ArgumentNullException.ThrowIfNull(data);
+        return Update(CanonicalJson.CanonicalizeNode(data), isDelta);
+    }
+
+    /// <summary>As <see cref="UpdateLocal(JsonObject, bool)"/>, from a JSON element (an object).</summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> is not a JSON object.</exception>
+    public SyncState UpdateLocal(JsonElement data, bool isDelta = false) => Update(SyncState.CanonicalizeElement(data), isDelta);
+
+    /// <summary>As <see cref="UpdateLocal(JsonObject, bool)"/>, from UTF-8 JSON text (one object), canonicalized straight from the text.</summary>
+    /// <exception cref="ArgumentException">The text is not one JSON object, is malformed, or holds duplicate keys or invalid UTF-8.</exception>
+    public SyncState UpdateLocalJson(ReadOnlySpan<byte> utf8Json, bool isDelta = false) => Update(CanonicalJson.CanonicalizeObject(utf8Json), isDelta);
+
+    /// <summary>
+    /// Commits a change given as canonical bytes. A full update's state and pending change share those bytes (hashed
+    /// once, before the lock); a delta's merged bytes are assembled from the current state's kept members and hashed once.
+    /// </summary>
+    private SyncState Update(byte[] change, bool isDelta)
+    {
+        var changeChecksum = isDelta ? null : StateChecksum.Compute(change);
         long sequence;
         SyncState state;
         lock (_lock)
@@ -121,23 +143,21 @@ public sealed class EdgeSynchronizer
 
             var now = _time.GetUtcNow();
             var version = _ledger.LocalVersion + 1;
-            var change = data.DeepClone().AsObject();
-            JsonObject merged;
             if (isDelta && _ledger.Local is { } current)
             {
-                merged = current.Data.DeepClone().AsObject();
-                foreach (var (key, value) in change)
-                {
-                    merged[key] = value?.DeepClone();
-                }
+                var merged = StateSegments.Merge(current.CanonicalArray, current.Segments, change, StateSegments.Scan(change), out var segments);
+                var checksum = StateChecksum.Compute(merged);
+                state = new SyncState(merged, checksum, version, now, checksum, segments);
             }
             else
             {
-                merged = change.DeepClone().AsObject();
+                var checksum = changeChecksum ?? StateChecksum.Compute(change);
+                state = new SyncState(change, checksum, version, now, checksum);
             }
 
-            state = new SyncState(version, merged, StateChecksum.Compute(merged), now);
-            var pending = new PendingChange(isDelta ? PendingChange.DeltaType : PendingChange.FullType, version, change, now, isDelta);
+            var pending = isDelta
+                ? new PendingChange(PendingChange.DeltaType, version, change, now, isDelta: true, ReferenceEquals(state.CanonicalArray, change) ? state.Checksum : null)
+                : new PendingChange(PendingChange.FullType, version, change, now, isDelta: false, state.Checksum);
             var dropped = Math.Max(0, _ledger.Pending.Count + 1 - MaxPending);
             sequence = Commit(new SyncRecord(SyncRecordKind.LocalUpdate, now, version, state, pending, dropped));
         }
@@ -182,8 +202,9 @@ public sealed class EdgeSynchronizer
             applied = refusal is null;
             reason = refusal ?? "";
             var record = applied
+                // The state is immutable: kept as it arrived (its bytes, its verified checksum), only the time in UTC.
                 ? new SyncRecord(SyncRecordKind.RemoteApplied, now, remote.Version,
-                    remote with { Data = remote.Data.DeepClone().AsObject(), UpdatedAt = remote.UpdatedAt.ToUniversalTime() })
+                    remote.UpdatedAt.Offset == TimeSpan.Zero ? remote : remote with { UpdatedAt = remote.UpdatedAt.ToUniversalTime() })
                 : new SyncRecord(SyncRecordKind.RemoteRejected, now, remote.Version, Detail: refusal!);
             sequence = Commit(record);
         }
@@ -228,7 +249,7 @@ public sealed class EdgeSynchronizer
         return removed;
     }
 
-    /// <summary>The current local state, or null before the first update.</summary>
+    /// <summary>The current local state, or null before the first update. The state is immutable: no copy is made.</summary>
     public SyncState? GetLocalState()
     {
         lock (_lock)
@@ -279,7 +300,7 @@ public sealed class EdgeSynchronizer
 
     private string? Refusal(SyncState remote)
     {
-        if (remote.Data is null || !remote.Verify())
+        if (!remote.Verify())
         {
             return $"checksum mismatch for version {remote.Version}";
         }

@@ -76,7 +76,7 @@ public class BrokerSyncTests(SharedMosquitto broker)
         await Assert.That(results[1].Json["applied"]!.GetValue<bool>()).IsFalse();
         await Assert.That(results[1].Json["detail"]!.GetValue<string>()).Contains("not newer than local version 7");
         await Assert.That(node.Sync.LocalVersion).IsEqualTo(7);
-        await Assert.That(node.Sync.GetLocalState()!.Data["setpoint"]!.GetValue<double>()).IsEqualTo(22.5);
+        await Assert.That(node.Sync.GetLocalState()!.Data.GetProperty("setpoint").GetDouble()).IsEqualTo(22.5);
         var history = node.Sync.SyncHistory(2);
         await Assert.That(history.Select(e => e.Action)).IsEquivalentTo(new[] { SyncAction.RemoteApplied, SyncAction.RemoteRejected });
 
@@ -202,7 +202,7 @@ public class BrokerSyncTests(SharedMosquitto broker)
         Encoding.UTF8.GetBytes(new JsonObject
         {
             ["version"] = state.Version,
-            ["data"] = JsonNode.Parse(CanonicalJson.ToCanonicalString(state.Data)),
+            ["data"] = JsonNode.Parse(state.Canonical.Span),
             ["checksum"] = state.Checksum,
             ["updatedAt"] = state.UpdatedAt.ToString("O"),
         }.ToJsonString());

@@ -207,7 +207,7 @@ public class NodeSyncAgentTests
         await Eventually.TrueAsync(() => h.Agent.DesiredApplied == 1, TimeSpan.FromSeconds(10), "desired applied");
 
         await Assert.That(h.Sync.LocalVersion).IsEqualTo(10);
-        await Assert.That(h.Sync.GetLocalState()!.Data.ToJsonString()).IsEqualTo("""{"mode":"eco","limit":7}""");
+        await Assert.That(h.Sync.GetLocalState()!.Data.ToJsonString()).IsEqualTo("""{"limit":7,"mode":"eco"}""");
         await Assert.That(h.Sync.SyncHistory(1)[0].Action).IsEqualTo(SyncAction.RemoteApplied);
 
         var stale = SyncState.FromData(new JsonObject { ["mode"] = "off" }, 4);
@@ -528,7 +528,7 @@ public class NodeSyncAgentTests
     private static byte[] DeepWire(SyncState state)
     {
         var data = new System.Buffers.ArrayBufferWriter<byte>();
-        CanonicalJson.Write(state.Data, data);
+        System.Buffers.BuffersExtensions.Write(data, state.Canonical.Span);
         return [.. Encoding.UTF8.GetBytes($$"""{"version":{{state.Version}},"data":"""), .. data.WrittenSpan, .. Encoding.UTF8.GetBytes($$""","checksum":"{{state.Checksum}}","updatedAt":"{{state.UpdatedAt:O}}"}""")];
     }
 
@@ -560,7 +560,7 @@ public class NodeSyncAgentTests
         Encoding.UTF8.GetBytes(new JsonObject
         {
             ["version"] = state.Version,
-            ["data"] = state.Data.DeepClone(),
+            ["data"] = JsonNode.Parse(state.Canonical.Span),
             ["checksum"] = state.Checksum,
             ["updatedAt"] = state.UpdatedAt.ToString("O"),
         }.ToJsonString());

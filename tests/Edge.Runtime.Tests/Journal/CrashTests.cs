@@ -157,7 +157,7 @@ public class CrashTests
         }
 
         var local = sync.GetLocalState();
-        if (v > 0 && (local is null || !local.Verify() || local.Data.ToJsonString() != Data(v).ToJsonString()))
+        if (v > 0 && (local is null || !local.Verify() || local.Data.ToJsonString() != Data(v).Element().ToJsonString()))
         {
             return $"local state is not the state of version {v}: {local?.Data.ToJsonString()}";
         }
@@ -183,7 +183,7 @@ public class CrashTests
         for (var i = 0; i < pending.Count; i++)
         {
             var p = pending[i];
-            if (p.Version != first + i || p.IsDelta != (p.Version % 2 == 0) || p.Data.ToJsonString() != Data(p.Version).ToJsonString())
+            if (p.Version != first + i || p.IsDelta != (p.Version % 2 == 0) || p.Data.ToJsonString() != Data(p.Version).Element().ToJsonString())
             {
                 return $"pending change {i} is v{p.Version} delta={p.IsDelta} {p.Data.ToJsonString()}";
             }

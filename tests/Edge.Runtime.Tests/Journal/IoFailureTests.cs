@@ -214,7 +214,8 @@ public class IoFailureTests
             var sync = new EdgeSynchronizer(store: store);
             Seed(sync);
             var before = Fingerprint(sync);
-            await Assert.That(() => sync.UpdateLocal(new JsonObject { ["bad"] = double.NaN })).Throws<JournalWriteException>();
+            // Refused where the data enters (a state cannot hold NaN), before anything reaches the journal.
+            await Assert.That(() => sync.UpdateLocal(new JsonObject { ["bad"] = double.NaN })).Throws<ArgumentException>();
             await Assert.That(Fingerprint(sync)).IsEqualTo(before);
             sync.UpdateLocal(new JsonObject { ["good"] = 1 });
             await Assert.That(sync.LocalVersion).IsEqualTo(4);

@@ -33,7 +33,7 @@ public class LegacyPendingTypeTests
             T0,
             version,
             SyncState.FromData(data, version, T0),
-            new PendingChange("full", version, data.DeepClone().AsObject(), T0, IsDelta: false));
+            new PendingChange("full", version, data.Element(), T0, IsDelta: false));
 
     [Test]
     public async Task The_fixture_is_what_the_codec_writes_for_a_change_typed_full()
@@ -41,7 +41,9 @@ public class LegacyPendingTypeTests
         var buffer = new FrameBuffer();
         JournalCodec.WriteRecord(buffer, OldFullUpdate(1, new JsonObject { ["a"] = 1 }));
 
-        await Assert.That(Convert.ToHexStringLower(buffer.WrittenSpan)).IsEqualTo(OldFullRecordHex);
+        // The layout is the fixture's; only the data text is now the canonical form: {"a": 1} (8 bytes), not {"a":1}.
+        var canonical = OldFullRecordHex.Replace("07000000" + "7b2261223a317d", "08000000" + "7b2261223a20317d", StringComparison.Ordinal);
+        await Assert.That(Convert.ToHexStringLower(buffer.WrittenSpan)).IsEqualTo(canonical);
     }
 
     [Test]
@@ -69,8 +71,8 @@ public class LegacyPendingTypeTests
             SyncState.FromData(data, 2, T0),
             0,
             [
-                new PendingChange("full", 1, new JsonObject { ["a"] = 0 }, T0, IsDelta: false),
-                new PendingChange("delta", 2, new JsonObject { ["a"] = 1 }, T0, IsDelta: true),
+                new PendingChange("full", 1, new JsonObject { ["a"] = 0 }.Element(), T0, IsDelta: false),
+                new PendingChange("delta", 2, new JsonObject { ["a"] = 1 }.Element(), T0, IsDelta: true),
             ],
             new SyncCounters(2, 0, 0, 0, 0));
         var buffer = new FrameBuffer();
@@ -101,7 +103,7 @@ public class LegacyPendingTypeTests
                     T0,
                     2,
                     SyncState.FromData(merged, 2, T0),
-                    new PendingChange("delta", 2, new JsonObject { ["b"] = 2 }, T0, IsDelta: true))));
+                    new PendingChange("delta", 2, new JsonObject { ["b"] = 2 }.Element(), T0, IsDelta: true))));
             }
 
             using var store = new FileSyncStore(options);

@@ -71,7 +71,7 @@ public class StoreBehaviourTests
                 var data = recovered.GetLocalState()!.Data;
                 for (var w = 0; w < writers; w++)
                 {
-                    await Assert.That(data[$"w{w}"]!.GetValue<int>()).IsEqualTo(perWriter - 1);
+                    await Assert.That(data.GetProperty($"w{w}").GetInt32()).IsEqualTo(perWriter - 1);
                 }
             }
         }

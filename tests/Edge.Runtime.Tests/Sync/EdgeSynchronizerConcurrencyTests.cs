@@ -164,10 +164,10 @@ public class EdgeSynchronizerConcurrencyTests
         var local = sync.GetLocalState()!;
         await Assert.That(results.Count).IsEqualTo(4_000);
         await Assert.That(sync.LocalVersion).IsEqualTo(4_000);
-        await Assert.That(local.Data["value"]!.GetValue<int>()).IsEqualTo(results[4_000]);
+        await Assert.That(local.Data.GetProperty("value").GetInt32()).IsEqualTo(results[4_000]);
         await Assert.That(sync.GetPendingChanges().Select(p => p.Version)).IsEquivalentTo(
             Enumerable.Range(1, 4_000).Select(v => (long)v), TUnit.Assertions.Enums.CollectionOrdering.Matching);
-        await Assert.That(sync.GetPendingChanges().All(p => p.Data["value"]!.GetValue<int>() == results[p.Version])).IsTrue();
+        await Assert.That(sync.GetPendingChanges().All(p => p.Data.GetProperty("value").GetInt32() == results[p.Version])).IsTrue();
     }
 
     [Test]
@@ -185,7 +185,7 @@ public class EdgeSynchronizerConcurrencyTests
         })).ToArray());
 
         var state = sync.GetLocalState()!;
-        await Assert.That(state.Data.Count).IsEqualTo(400);
+        await Assert.That(state.Data.EnumerateObject().Count()).IsEqualTo(400);
         await Assert.That(state.Version).IsEqualTo(401);
         await Assert.That(state.Verify()).IsTrue();
         await Assert.That(sync.Summary().DroppedChanges).IsEqualTo(401 - 50);

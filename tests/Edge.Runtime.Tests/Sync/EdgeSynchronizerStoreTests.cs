@@ -103,7 +103,7 @@ public class EdgeSynchronizerStoreTests
         await Assert.That(() => sync.ApplyRemote(SyncState.FromData([], 7))).Throws<IOException>();
 
         await Assert.That(sync.Summary()).IsEqualTo(before);
-        await Assert.That(sync.GetLocalState()!.Data["a"]!.GetValue<int>()).IsEqualTo(1);
+        await Assert.That(sync.GetLocalState()!.Data.GetProperty("a").GetInt32()).IsEqualTo(1);
         await Assert.That(sync.SyncHistory().Count).IsEqualTo(1);
         await Assert.That(sync.UpdateLocal([]).Version).IsEqualTo(2);
     }

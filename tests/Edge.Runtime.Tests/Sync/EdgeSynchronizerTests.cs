@@ -170,17 +170,17 @@ public class EdgeSynchronizerTests
         var delta = sync.GetPendingChanges()[1];
 
         await Assert.That(state.Version).IsEqualTo(2);
-        await Assert.That(state.Data["a"]!.GetValue<int>()).IsEqualTo(1);
-        await Assert.That(state.Data["b"]!.ToJsonString()).IsEqualTo("""{"x":9}""");
-        await Assert.That(state.Data["d"]!.GetValue<int>()).IsEqualTo(4);
-        await Assert.That(state.Data.ContainsKey("c")).IsTrue();
-        await Assert.That(state.Data["c"]).IsNull();
-        await Assert.That(state.Checksum).IsEqualTo(StateChecksum.Compute(state.Data));
+        await Assert.That(state.Data.GetProperty("a").GetInt32()).IsEqualTo(1);
+        await Assert.That(state.Data.GetProperty("b").ToJsonString()).IsEqualTo("""{"x":9}""");
+        await Assert.That(state.Data.GetProperty("d").GetInt32()).IsEqualTo(4);
+        await Assert.That(state.Data.TryGetProperty("c", out var c)).IsTrue();
+        await Assert.That(c.ValueKind).IsEqualTo(System.Text.Json.JsonValueKind.Null);
+        await Assert.That(state.Checksum).IsEqualTo(StateChecksum.Compute(JsonNode.Parse(state.Data.GetRawText())));
         await Assert.That(state.Verify()).IsTrue();
         await Assert.That(delta.IsDelta).IsTrue();
         await Assert.That(delta.Type).IsEqualTo("delta");
         await Assert.That(delta.Version).IsEqualTo(2);
-        await Assert.That(delta.Data.ToJsonString()).IsEqualTo("""{"b":{"x":9},"d":4,"c":null}""");
+        await Assert.That(delta.Data.ToJsonString()).IsEqualTo("""{"b":{"x":9},"c":null,"d":4}""");
     }
 
     [Test]
@@ -243,7 +243,7 @@ public class EdgeSynchronizerTests
         await Assert.That(sync.ApplyRemote(Remote(4, 2))).IsFalse();
         await Assert.That(sync.SyncHistory(1)[0].Detail).IsEqualTo("version 2 is not newer than local version 6");
 
-        await Assert.That(sync.GetLocalState()!.Data["v"]!.GetValue<int>()).IsEqualTo(2);
+        await Assert.That(sync.GetLocalState()!.Data.GetProperty("v").GetInt32()).IsEqualTo(2);
         await Assert.That(sync.Summary().RemoteApplied).IsEqualTo(2);
         await Assert.That(sync.Summary().RemoteRejected).IsEqualTo(2);
     }
@@ -265,9 +265,8 @@ public class EdgeSynchronizerTests
     public async Task ApplyRemote_refuses_a_state_whose_checksum_fails()
     {
         var (sync, _) = Create();
-        var tampered = Remote(1, 10);
-        tampered.Data["v"] = 666;
-        var forged = new SyncState(11, Data(1), "deadbeefdeadbeefdeadbeefdeadbeef", T0);
+        var tampered = Remote(1, 10) with { Data = new JsonObject { ["v"] = 666 }.Element() };
+        var forged = new SyncState(11, Data(1).Element(), "deadbeefdeadbeefdeadbeefdeadbeef", T0);
 
         await Assert.That(sync.ApplyRemote(tampered)).IsFalse();
         await Assert.That(sync.ApplyRemote(forged)).IsFalse();
@@ -284,11 +283,13 @@ public class EdgeSynchronizerTests
     }
 
     [Test]
-    public async Task ApplyRemote_refuses_null_data()
+    public async Task A_state_without_data_cannot_be_made_and_a_null_checksum_is_refused()
     {
         var (sync, _) = Create();
 
-        await Assert.That(sync.ApplyRemote(new SyncState(1, null!, "x", T0))).IsFalse();
+        // Data is a JSON element now: a state without an object cannot exist, so ApplyRemote never sees one.
+        await Assert.That(() => new SyncState(1, default, "x", T0)).Throws<ArgumentException>();
+        await Assert.That(sync.ApplyRemote(Remote(1, 1) with { Checksum = null! })).IsFalse();
     }
 
     [Test]
@@ -298,10 +299,10 @@ public class EdgeSynchronizerTests
         var remote = Remote(1, 2);
 
         sync.ApplyRemote(remote);
-        remote.Data["v"] = 99;
+        _ = remote with { Data = new JsonObject { ["v"] = 99 }.Element() };
 
         var local = sync.GetLocalState()!;
-        await Assert.That(local.Data["v"]!.GetValue<int>()).IsEqualTo(1);
+        await Assert.That(local.Data.GetProperty("v").GetInt32()).IsEqualTo(1);
         await Assert.That(local.Verify()).IsTrue();
         await Assert.That(local.Checksum).IsEqualTo(SyncState.FromData(Data(1), 2).Checksum);
     }
@@ -311,7 +312,7 @@ public class EdgeSynchronizerTests
     {
         var (sync, _) = Create();
         var at = new DateTimeOffset(2026, 3, 1, 9, 30, 0, TimeSpan.FromHours(-5));
-        var remote = new SyncState(4, Data(1), StateChecksum.Compute(Data(1)), at);
+        var remote = new SyncState(4, Data(1).Element(), StateChecksum.Compute(Data(1)), at);
 
         sync.ApplyRemote(remote);
 
@@ -326,7 +327,7 @@ public class EdgeSynchronizerTests
         sync.UpdateLocal(Data(1));
 
         await Assert.That(sync.ApplyRemote(Remote(2, 2))).IsTrue();
-        await Assert.That(sync.GetLocalState()!.Data["v"]!.GetValue<int>()).IsEqualTo(2);
+        await Assert.That(sync.GetLocalState()!.Data.GetProperty("v").GetInt32()).IsEqualTo(2);
     }
 
     [Test]
@@ -337,12 +338,12 @@ public class EdgeSynchronizerTests
 
         await Assert.That(sync.ApplyRemote(Remote(2, 2))).IsFalse();
         await Assert.That(sync.SyncHistory(1)[0].Detail).IsEqualTo("local has 1 unconfirmed changes (LocalWins)");
-        await Assert.That(sync.GetLocalState()!.Data["v"]!.GetValue<int>()).IsEqualTo(1);
+        await Assert.That(sync.GetLocalState()!.Data.GetProperty("v").GetInt32()).IsEqualTo(1);
 
         sync.ConfirmSync(1);
 
         await Assert.That(sync.ApplyRemote(Remote(2, 2))).IsTrue();
-        await Assert.That(sync.GetLocalState()!.Data["v"]!.GetValue<int>()).IsEqualTo(2);
+        await Assert.That(sync.GetLocalState()!.Data.GetProperty("v").GetInt32()).IsEqualTo(2);
     }
 
     [Test]
@@ -366,7 +367,7 @@ public class EdgeSynchronizerTests
         await Assert.That(sync.SyncHistory(1)[0].Detail).EndsWith("(LatestWins)");
         await Assert.That(sync.ApplyRemote(Remote(2, 2, T0.AddSeconds(10)))).IsFalse();
         await Assert.That(sync.ApplyRemote(Remote(3, 2, T0.AddSeconds(11)))).IsTrue();
-        await Assert.That(sync.GetLocalState()!.Data["v"]!.GetValue<int>()).IsEqualTo(3);
+        await Assert.That(sync.GetLocalState()!.Data.GetProperty("v").GetInt32()).IsEqualTo(3);
     }
 
     [Test]
@@ -592,7 +593,7 @@ public class EdgeSynchronizerTests
     [Test]
     public async Task Pending_change_is_a_value()
     {
-        var data = new JsonObject();
+        var data = new JsonObject().Element();
         var a = new PendingChange("update", 1, data, T0, false);
 
         await Assert.That(a).IsEqualTo(new PendingChange("update", 1, data, T0, false));
