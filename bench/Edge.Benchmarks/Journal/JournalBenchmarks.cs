@@ -170,9 +170,13 @@ public class JournalRecoveryBenchmarks
 
         public long Append(SyncRecord record) => inner.Append(record);
 
+        public long DurableSequence => long.MaxValue;
+
         public void WaitDurable(long sequence)
         {
         }
+
+        public ValueTask WaitDurableAsync(long sequence) => ValueTask.CompletedTask;
 
         public void WriteSnapshot(SyncSnapshot snapshot)
         {

@@ -299,6 +299,26 @@ public sealed class FileSyncStore : ISyncStore
     }
 
     /// <inheritdoc/>
+    public ValueTask WaitDurableAsync(long sequence)
+    {
+        // Interim: the synchronous group commit. Journal format 2 replaces it with a flush that parks no waiter.
+        WaitDurable(sequence);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public long DurableSequence
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _durable;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
     /// <remarks>Never throws for a failed compaction: every record is already in the journal, which is kept.</remarks>
     public void WriteSnapshot(SyncSnapshot snapshot)
     {

@@ -28,6 +28,11 @@ public enum SyncRecordKind : byte
 /// <param name="Change">The pending change, for <see cref="SyncRecordKind.LocalUpdate"/>.</param>
 /// <param name="Dropped">Oldest pending changes dropped by this update to respect maxPending.</param>
 /// <param name="Detail">Why, for a refusal.</param>
+/// <param name="ResultChecksum">
+/// For a delta <see cref="SyncRecordKind.LocalUpdate"/> read back from a journal that records the change, not the state
+/// (<see cref="State"/> null): the checksum the merged state claims. Replay merges the delta over the state before it and
+/// verifies the claim once, when the merged state is first needed whole (the end of recovery), not after every delta.
+/// </param>
 public sealed record SyncRecord(
     SyncRecordKind Kind,
     DateTimeOffset Timestamp,
@@ -35,7 +40,8 @@ public sealed record SyncRecord(
     SyncState? State = null,
     PendingChange? Change = null,
     int Dropped = 0,
-    string Detail = "");
+    string Detail = "",
+    string? ResultChecksum = null);
 
 /// <summary>Everything an <see cref="EdgeSynchronizer"/> holds, as a store snapshots it.</summary>
 /// <param name="Local">The local state, if any.</param>
@@ -54,17 +60,21 @@ public sealed record SyncSnapshot(
 /// <summary>Lifetime counters of a synchronizer.</summary>
 public readonly record struct SyncCounters(long LocalUpdates, long RemoteApplied, long RemoteRejected, long ConfirmedChanges, long DroppedChanges);
 
-/// <summary>What a store recovered: the latest snapshot (if any) and the records written after it, in order.</summary>
-public sealed record SyncRecovery(SyncSnapshot? Snapshot, IReadOnlyList<SyncRecord> Records)
+/// <summary>
+/// What a store recovered: the latest snapshot (if any) and the records written after it, in order. The records may be
+/// streamed from disk as they are enumerated (bounded memory); the synchronizer enumerates them once.
+/// </summary>
+public sealed record SyncRecovery(SyncSnapshot? Snapshot, IEnumerable<SyncRecord> Records)
 {
     /// <summary>Nothing stored yet.</summary>
     public static readonly SyncRecovery Empty = new(null, []);
 }
 
 /// <summary>
-/// Durable storage behind an <see cref="EdgeSynchronizer"/>. The synchronizer calls <see cref="Append"/> under its lock
-/// before it changes memory, then <see cref="WaitDurable"/> outside the lock before the mutating call returns, so a
-/// store can batch concurrent writers into one flush (group commit).
+/// Durable storage behind an <see cref="EdgeSynchronizer"/>. The synchronizer calls <see cref="Append"/> (and, when
+/// <see cref="WantsSnapshot"/>, <see cref="WriteSnapshot"/>) under its writer lock, which readers never take, then
+/// <see cref="WaitDurable"/> or <see cref="WaitDurableAsync"/> outside it; only records up to
+/// <see cref="DurableSequence"/> become visible, so a store can batch concurrent writers into one flush (group commit).
 /// </summary>
 public interface ISyncStore : IDisposable
 {
@@ -78,9 +88,18 @@ public interface ISyncStore : IDisposable
     /// <summary>Returns once every record up to <paramref name="sequence"/> is durable. Throws if that failed.</summary>
     void WaitDurable(long sequence);
 
+    /// <summary>
+    /// Completes once every record up to <paramref name="sequence"/> is durable, without blocking a thread per waiter
+    /// (at most one thread runs the shared flush). Faults if that failed.
+    /// </summary>
+    ValueTask WaitDurableAsync(long sequence);
+
+    /// <summary>Every record up to this sequence is durable (0: none yet). It never goes back.</summary>
+    long DurableSequence { get; }
+
     /// <summary>True when the store wants a snapshot to compact its journal.</summary>
     bool WantsSnapshot { get; }
 
-    /// <summary>Replaces everything stored with <paramref name="snapshot"/> (called under the synchronizer's lock).</summary>
+    /// <summary>Replaces everything stored with <paramref name="snapshot"/>, the state after the last appended record (called under the synchronizer's writer lock).</summary>
     void WriteSnapshot(SyncSnapshot snapshot);
 }

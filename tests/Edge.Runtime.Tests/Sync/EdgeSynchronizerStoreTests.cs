@@ -35,7 +35,15 @@ public class EdgeSynchronizerStoreTests
             return Records.Count;
         }
 
+        public long DurableSequence => Records.Count;
+
         public void WaitDurable(long sequence) => Waited.Add(sequence);
+
+        public ValueTask WaitDurableAsync(long sequence)
+        {
+            Waited.Add(sequence);
+            return ValueTask.CompletedTask;
+        }
 
         public void WriteSnapshot(SyncSnapshot snapshot)
         {
