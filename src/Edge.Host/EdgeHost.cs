@@ -101,7 +101,6 @@ public static class EdgeHost
                 var local = services.GetRequiredService<LocalNode>();
                 var agent = new NodeSyncAgent(local.Node, local.Runtime, local.Synchronizer, mqtt, local.Time, local.Catalog.Find,
                     logger: services.GetRequiredService<ILogger<NodeSyncAgent>>());
-                local.LocalStateChanged += agent.Notify;
                 local.MetricSources.Add(agent);
                 return agent;
             });
@@ -132,6 +131,7 @@ public static class EdgeHost
         var v1 = app.MapEdgeApi(node);
         if (mqtt is not null)
         {
+            // Built now, so /metrics lists its counters from the first request.
             app.Services.GetRequiredService<NodeSyncAgent>();
         }
 

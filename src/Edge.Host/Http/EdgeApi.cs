@@ -158,8 +158,9 @@ public static class EdgeApi
         SyncState state;
         try
         {
-            // Validated by RequestBody (JsonInput): canonicalized straight from the body's bytes, once.
-            state = node.Synchronizer.UpdateLocalJson(data.Span, isDelta);
+            // Validated by RequestBody (JsonInput): canonicalized straight from the body's bytes, once. The reply (and
+            // the change feed, which the MQTT side follows) sees the version only once it is durable; no thread waits.
+            state = await node.Synchronizer.UpdateLocalJsonAsync(data, isDelta);
         }
         catch (SyncVersionExhaustedException e)
         {
@@ -167,7 +168,6 @@ public static class EdgeApi
             return;
         }
 
-        node.NotifyLocalStateChanged();
         await Json(context, state, ApiJsonContext.Default.SyncState);
     }
 
@@ -190,7 +190,7 @@ public static class EdgeApi
             return;
         }
 
-        await Json(context, new ConfirmResponse(node.Synchronizer.ConfirmSync(upTo)), ApiJsonContext.Default.ConfirmResponse);
+        await Json(context, new ConfirmResponse(await node.Synchronizer.ConfirmSyncAsync(upTo)), ApiJsonContext.Default.ConfirmResponse);
     }
 
     private static async Task ApplyRemote(HttpContext context, LocalNode node, RequestBody body)
@@ -201,7 +201,7 @@ public static class EdgeApi
             return;
         }
 
-        var applied = node.Synchronizer.ApplyRemote(message.ToSyncState(), out var reason);
+        var (applied, reason) = await node.Synchronizer.ApplyRemoteAsync(message.ToSyncState());
         await Json(context, new ApplyRemoteResponse(applied, applied ? null : reason), ApiJsonContext.Default.ApplyRemoteResponse);
     }
 

@@ -61,9 +61,6 @@ public sealed record MqttOptions
     /// <summary>How long the broker keeps the node's session (and queues desired/deploy messages) while it is away. Zero: clean sessions.</summary>
     public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromHours(1);
 
-    /// <summary>Fallback poll of the synchronizer for changes the host did not <c>Notify()</c> about.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-
     /// <summary>Timeout of one connect attempt.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -153,7 +150,6 @@ public sealed record MqttOptions
                 ? $"mqtt reconnect max delay ({Format(ReconnectMaxDelay)}) must not be below the min delay ({Format(ReconnectMinDelay)})"
                 : null)
             ?? Range(SessionExpiry, TimeSpan.Zero, TimeSpan.FromSeconds(uint.MaxValue - 1), "mqtt session expiry")
-            ?? Positive(PollInterval, "mqtt poll interval")
             ?? Positive(ConnectTimeout, "mqtt connect timeout");
     }
 
@@ -202,7 +198,6 @@ public sealed record MqttOptions
             case "reconnect-min" or "reconnect-min-delay": ReconnectMinDelay = d; return null;
             case "reconnect-max" or "reconnect-max-delay": ReconnectMaxDelay = d; return null;
             case "session-expiry": SessionExpiry = d; return null;
-            case "poll" or "poll-interval": PollInterval = d; return null;
             case "connect-timeout": ConnectTimeout = d; return null;
             default: return $"unknown mqtt setting '{key}'";
         }
@@ -267,7 +262,7 @@ public sealed record MqttOptions
 
     private static bool IsDurationKey(string k) => k is "heartbeat" or "heartbeat-interval" or "keep-alive" or "keepalive"
         or "offline-timeout" or "reconnect-min" or "reconnect-min-delay" or "reconnect-max" or "reconnect-max-delay"
-        or "session-expiry" or "poll" or "poll-interval" or "connect-timeout";
+        or "session-expiry" or "connect-timeout";
 
     private static string? Set(Action assign)
     {

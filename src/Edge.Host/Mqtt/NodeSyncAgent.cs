@@ -62,7 +62,7 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
     /// <param name="runtime">The node's runtime (function count, load; target of deployment intents).</param>
     /// <param name="synchronizer">The node's (durable) synchronizer.</param>
     /// <param name="options">Validated MQTT options.</param>
-    /// <param name="timeProvider">Clock for heartbeats, polls and backoff.</param>
+    /// <param name="timeProvider">Clock for heartbeats and backoff.</param>
     /// <param name="catalog">Looks up a function by id for <c>deploy</c> intents; null refuses every deploy intent.</param>
     /// <param name="transport">The transport; an <see cref="MqttNetTransport"/> over <paramref name="options"/> when null.</param>
     /// <param name="logger">Logger.</param>
@@ -99,7 +99,7 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         _stateTopic = _topics.For(node.Id, MqttTopics.StateLeaf);
         _changesTopic = _topics.For(node.Id, MqttTopics.ChangesLeaf);
         _connection = new MqttConnectionLoop(_transport, options, _time, ConnectRequest, OnConnectedAsync, _logger);
-        _connection.Connected += Notify;
+        _connection.Connected += Wake;
         _transport.ConnectionLost += _connection.OnConnectionLost;
         _transport.MessageReceived += OnMessageAsync;
     }
@@ -149,8 +149,8 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
     /// <summary>Successful connections after the first.</summary>
     public long Reconnects => _connection.Reconnects;
 
-    /// <summary>Signals that the synchronizer changed (call after each local update); the push starts at once.</summary>
-    public void Notify() => _wake.Writer.TryWrite(true);
+    /// <summary>Wakes the drain loop: a change was committed, the connection came up, or a failed round is due again.</summary>
+    private void Wake() => _wake.Writer.TryWrite(true);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -162,7 +162,13 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
 
         _stopping = new CancellationTokenSource();
         var ct = _stopping.Token;
+
+        // Subscribed before the loops start: every version committed from here on wakes the drain, and the first
+        // drain publishes whatever is pending already.
+        var feed = _sync.Subscribe();
+        Wake();
         _loops = Task.WhenAll(
+            Task.Run(() => FollowChangesAsync(feed, ct), CancellationToken.None),
             Task.Run(() => _connection.RunAsync(ct), CancellationToken.None),
             Task.Run(() => DrainLoopAsync(ct), CancellationToken.None),
             Task.Run(() => HeartbeatLoopAsync(ct), CancellationToken.None),
@@ -264,12 +270,45 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         await PublishHeartbeatAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>Wakes the drain for each committed local update or applied remote state (confirms are the drain's own).</summary>
+    private async Task FollowChangesAsync(SyncSubscription feed, CancellationToken ct)
+    {
+        using (feed)
+        {
+            try
+            {
+                await foreach (var change in feed.Changes.ReadAllAsync(ct).ConfigureAwait(false))
+                {
+                    if (change.Kind != SyncChangeKind.Confirmed)
+                    {
+                        Wake();
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
     private Task DrainLoopAsync(CancellationToken ct) => RepeatAsync(async token =>
     {
-        await WaitForWorkAsync(token).ConfigureAwait(false);
-        if (_connection.IsConnected)
+        await _wake.Reader.ReadAsync(token).ConfigureAwait(false);
+        if (!_connection.IsConnected)
+        {
+            // The connection loop wakes the drain when it is back.
+            return;
+        }
+
+        try
         {
             await DrainAsync(token).ConfigureAwait(false);
+        }
+        catch (Exception) when (!token.IsCancellationRequested)
+        {
+            // Still connected but refused (or lost just now): try again after the first reconnect delay.
+            _ = Task.Delay(_options.ReconnectMinDelay, _time, token).ContinueWith(_ => Wake(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
         }
     }, ct);
 
@@ -294,26 +333,6 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
                 Interlocked.Increment(ref _publishFailures);
                 LogPublishFailed(_logger, ex.Message);
             }
-        }
-    }
-
-    private async Task WaitForWorkAsync(CancellationToken ct)
-    {
-        if (_wake.Reader.TryRead(out _))
-        {
-            return;
-        }
-
-        using var timer = new CancellationTokenSource(_options.PollInterval, _time);
-        using var poll = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
-        try
-        {
-            await _wake.Reader.WaitToReadAsync(poll.Token).ConfigureAwait(false);
-            _wake.Reader.TryRead(out _);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            // Poll interval elapsed: look anyway.
         }
     }
 
@@ -367,14 +386,14 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
                         sent++;
                         if (_ackedUpTo - _confirmedUpTo >= ConfirmBatch)
                         {
-                            ConfirmAcknowledged();
+                            await ConfirmAcknowledgedAsync().ConfigureAwait(false);
                         }
                     }
                 }
                 finally
                 {
                     // Whatever was acknowledged before a failure is confirmed, so it is never sent again.
-                    ConfirmAcknowledged();
+                    await ConfirmAcknowledgedAsync().ConfigureAwait(false);
                 }
 
                 if (sent == 0)
@@ -407,11 +426,11 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         }
     }
 
-    private void ConfirmAcknowledged()
+    private async Task ConfirmAcknowledgedAsync()
     {
         if (_ackedUpTo > _confirmedUpTo)
         {
-            var removed = _sync.ConfirmSync(_ackedUpTo);
+            var removed = await _sync.ConfirmSyncAsync(_ackedUpTo).ConfigureAwait(false);
             _confirmedUpTo = _ackedUpTo;
             Interlocked.Add(ref _confirmed, removed);
         }
@@ -565,12 +584,9 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
             return;
         }
 
-        var applied = _sync.ApplyRemote(state, out var detail);
+        // The change feed announces an applied state, which republishes the retained state.
+        var (applied, detail) = await _sync.ApplyRemoteAsync(state).ConfigureAwait(false);
         Interlocked.Increment(ref applied ? ref _desiredApplied : ref _desiredRefused);
-        if (applied)
-        {
-            Notify();
-        }
 
         await PublishDesiredResultAsync(desired.Version, applied, detail, ct).ConfigureAwait(false);
     }

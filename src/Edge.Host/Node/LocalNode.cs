@@ -57,15 +57,10 @@ public sealed class LocalNode : IDisposable
 
     public FileSyncStore Store { get; }
 
-    /// <summary>Raised after every local state change, so fleet sync can push it at once.</summary>
-    public event Action? LocalStateChanged;
-
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>Parts that add lines to <c>/metrics</c>.</summary>
     public IList<IMetricSource> MetricSources { get; } = [];
-
-    public void NotifyLocalStateChanged() => LocalStateChanged?.Invoke();
 
     public void Dispose() => Store.Dispose();
 }

@@ -22,7 +22,6 @@ public class BrokerSyncTests(SharedMosquitto broker)
         for (var i = 1; i <= 20; i++)
         {
             node.Sync.UpdateLocal(new JsonObject { ["reading"] = i + 0.5, ["seq"] = i }, isDelta: i % 2 == 0);
-            node.Agent.Notify();
         }
 
         var changes = await cloud.WaitForAsync($"{prefix}/n1/changes", m => m.Count >= 20);
@@ -115,7 +114,6 @@ public class BrokerSyncTests(SharedMosquitto broker)
         // Still serving: the next local update goes out as usual.
         await cloud.SubscribeAsync($"{prefix}/n1/changes");
         node.Sync.UpdateLocal(new JsonObject { ["ok"] = "still" });
-        node.Agent.Notify();
         var changes = await cloud.WaitForAsync($"{prefix}/n1/changes", m => m.Count > 0);
         await Assert.That(changes[0].Json["version"]!.GetValue<long>()).IsEqualTo(2);
     }
@@ -242,7 +240,6 @@ internal sealed class BrokerNode : IAsyncDisposable
             KeepAlive = TimeSpan.FromSeconds(5),
             ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
-            PollInterval = TimeSpan.FromMilliseconds(100),
             ConnectTimeout = TimeSpan.FromSeconds(2),
             MaxMessageBytes = maxMessageBytes,
         };

@@ -110,7 +110,6 @@ public class NodeSyncAgentTests
         for (var i = 1; i <= 50; i++)
         {
             h.Sync.UpdateLocal(new JsonObject { ["i"] = i });
-            h.Agent.Notify();
         }
 
         await Assert.That(h.Sync.PendingCount).IsEqualTo(50);
@@ -581,7 +580,6 @@ public class NodeSyncAgentTests
                 OfflineTimeout = TimeSpan.FromHours(2),
                 ReconnectMinDelay = TimeSpan.FromMilliseconds(5),
                 ReconnectMaxDelay = TimeSpan.FromMilliseconds(20),
-                PollInterval = TimeSpan.FromMilliseconds(20),
                 MaxMessageBytes = maxMessageBytes,
                 MaxJsonDepth = maxJsonDepth,
             };

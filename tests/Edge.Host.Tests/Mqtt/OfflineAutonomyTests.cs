@@ -55,7 +55,6 @@ public class OfflineAutonomyTests
         for (var i = 1; i <= 1000; i++)
         {
             node.Sync.UpdateLocal(new JsonObject { ["seq"] = i, ["temp"] = 20 + (i % 10) * 0.25 });
-            node.Agent.Notify();
             if (i is 250 or 600)
             {
                 // Each outage must hit a live connection (the second one lands while the backlog is still draining).

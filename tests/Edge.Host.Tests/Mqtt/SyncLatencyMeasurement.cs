@@ -55,7 +55,6 @@ public class SyncLatencyMeasurement
                 waiting[v] = arrived;
                 started[v] = Stopwatch.GetTimestamp();
                 sync.UpdateLocal(new JsonObject { ["seq"] = v, ["temp"] = 21.5 });
-                node.Agent.Notify();
                 await arrived.Task.WaitAsync(TimeSpan.FromSeconds(20));
             }
 
@@ -69,7 +68,6 @@ public class SyncLatencyMeasurement
             {
                 burstStart[i] = Stopwatch.GetTimestamp();
                 sync.UpdateLocal(new JsonObject { ["seq"] = paced + i, ["temp"] = 21.5 });
-                node.Agent.Notify();
             }
 
             var updatesDone = Stopwatch.GetTimestamp();

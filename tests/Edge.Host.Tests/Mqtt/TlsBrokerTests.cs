@@ -22,8 +22,6 @@ public class TlsBrokerTests
         await strict.Agent.StartAsync(CancellationToken.None);
         trusting.Sync.UpdateLocal(new JsonObject { ["secure"] = true });
         strict.Sync.UpdateLocal(new JsonObject { ["secure"] = true });
-        trusting.Agent.Notify();
-        strict.Agent.Notify();
 
         await Eventually.TrueAsync(() => trusting.Sync.IsSynced && trusting.Agent.Confirmed == 1, TimeSpan.FromSeconds(20), "TLS node synced");
         await Eventually.TrueAsync(
