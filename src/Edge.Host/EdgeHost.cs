@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using Edge.Host.Cli;
+using Edge.Host.Fleet;
 using Edge.Host.Functions;
 using Edge.Host.Http;
 using Edge.Host.Mqtt;
@@ -109,10 +110,11 @@ public static class EdgeHost
 
         if (mqtt is not null && settings.Coordinator)
         {
+            builder.Services.AddSingleton(services => new FleetRegistry(services.GetRequiredService<LocalNode>().Time));
             builder.Services.AddSingleton(services =>
             {
                 var local = services.GetRequiredService<LocalNode>();
-                var coordinator = new ClusterCoordinator(local.Cluster, mqtt, $"{local.Node.Id}-coordinator", local.Time,
+                var coordinator = new ClusterCoordinator(services.GetRequiredService<FleetRegistry>(), mqtt, $"{local.Node.Id}-coordinator", local.Time,
                     logger: services.GetRequiredService<ILogger<ClusterCoordinator>>());
                 local.MetricSources.Add(coordinator);
                 return coordinator;

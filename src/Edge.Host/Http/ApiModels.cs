@@ -1,12 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Edge.Host.Functions;
 using Edge.Runtime;
 
 namespace Edge.Host.Http;
-
-/// <summary>A function as <c>GET /v1/functions</c> lists it.</summary>
-public sealed record FunctionInfo(string Id, string Name, int MemoryMb, int TimeoutSeconds, IReadOnlyList<string> RequiredCapabilities);
 
 /// <summary><c>POST /v1/state/confirm</c> body.</summary>
 public sealed record ConfirmRequest(long? UpToVersion);
@@ -17,7 +15,11 @@ public sealed record ConfirmResponse(int Removed);
 /// <summary><c>POST /v1/state/remote</c> reply; <c>reason</c> says why a state was refused.</summary>
 public sealed record ApplyRemoteResponse(bool Applied, string? Reason);
 
-/// <summary>A node on the wire.</summary>
+/// <summary>
+/// A node on the wire. <c>functions</c> are the functions deployed on it; <c>heardFrom</c> is null on a plain node
+/// (its cluster is what it was told over HTTP) and, on a coordinator, false for a node registered over HTTP that has not
+/// reported over MQTT yet.
+/// </summary>
 public sealed record NodeInfo(
     string Id,
     string Name,
@@ -26,9 +28,12 @@ public sealed record NodeInfo(
     IReadOnlyList<string> Capabilities,
     JsonObject Metadata,
     DateTimeOffset LastHeartbeat,
-    bool Draining)
+    bool Draining,
+    bool? HeardFrom,
+    IReadOnlyList<FunctionInfo> Functions)
 {
-    public static NodeInfo From(EdgeNode node, bool draining) => new(
+    /// <summary>A member of the node's in-process cluster.</summary>
+    public static NodeInfo From(EdgeNode node, bool draining, EdgeRuntime? runtime) => new(
         node.Id,
         node.Name,
         node.Location,
@@ -36,7 +41,22 @@ public sealed record NodeInfo(
         [.. node.Capabilities],
         node.Metadata,
         node.LastHeartbeat,
-        draining);
+        draining,
+        HeardFrom: null,
+        runtime is null ? [] : [.. runtime.ListFunctions().Select(FunctionInfo.From)]);
+
+    /// <summary>A node of the coordinator's fleet registry.</summary>
+    public static NodeInfo From(Fleet.FleetNode node) => new(
+        node.Id,
+        node.Name,
+        node.Location,
+        NodeStatusNames.ToWire(node.Status),
+        node.Capabilities,
+        node.Metadata,
+        node.LastSeen,
+        Draining: false,
+        node.HeardFrom,
+        node.Functions);
 }
 
 /// <summary><c>POST /v1/cluster/nodes</c> body.</summary>

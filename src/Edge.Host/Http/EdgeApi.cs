@@ -1,12 +1,15 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Edge.Host.Fleet;
+using Edge.Host.Functions;
 using Edge.Host.Node;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Edge.Host.Http;
 
@@ -23,6 +26,9 @@ public static class EdgeApi
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(node);
         var body = new RequestBody(node.Settings.MaxBodyBytes, node.Settings.MaxJsonDepth);
+
+        // A coordinator lists the fleet its heartbeats report; a plain node its own in-process cluster.
+        INodeDirectory nodes = app.Services.GetService<FleetRegistry>() is { } registry ? new FleetDirectory(registry) : new ClusterDirectory(node.Cluster);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = context => StoreFailures.Write(context, node.Store, context.Features.Get<IExceptionHandlerFeature>()!.Error),
@@ -34,7 +40,7 @@ public static class EdgeApi
 
         app.MapGet("/healthz", context => Health(context, node, ready: false));
         app.MapGet("/readyz", context => Health(context, node, ready: true));
-        app.MapGet("/metrics", context => Prometheus(context, node));
+        app.MapGet("/metrics", context => Prometheus(context, node, nodes));
 
         var v1 = app.MapGroup("/v1").AsNodeApi();
         v1.MapGet("/functions", context => ListFunctions(context, node));
@@ -48,13 +54,13 @@ public static class EdgeApi
         v1.MapPost("/state/confirm", context => Confirm(context, node, body));
         v1.MapPost("/state/remote", context => ApplyRemote(context, node, body));
 
-        v1.MapGet("/cluster/nodes", context => ListNodes(context, node));
-        v1.MapPost("/cluster/nodes", context => RegisterNode(context, node, body));
-        v1.MapGet("/cluster/nodes/{id}", context => GetNode(context, node));
-        v1.MapPost("/cluster/nodes/{id}/heartbeat", context => Heartbeat(context, node, body));
-        v1.MapDelete("/cluster/nodes/{id}", context => DeregisterNode(context, node));
+        v1.MapGet("/cluster/nodes", context => ListNodes(context, nodes));
+        v1.MapPost("/cluster/nodes", context => RegisterNode(context, node, nodes, body));
+        v1.MapGet("/cluster/nodes/{id}", context => GetNode(context, nodes));
+        v1.MapPost("/cluster/nodes/{id}/heartbeat", context => Heartbeat(context, nodes, body));
+        v1.MapDelete("/cluster/nodes/{id}", context => DeregisterNode(context, node, nodes));
 
-        v1.MapGet("/metrics", context => MetricsJson(context, node));
+        v1.MapGet("/metrics", context => MetricsJson(context, node, nodes));
         return v1;
     }
 
@@ -91,7 +97,7 @@ public static class EdgeApi
     private static Task ListFunctions(HttpContext context, LocalNode node)
     {
         var functions = node.Runtime.ListFunctions()
-            .Select(f => new FunctionInfo(f.Id, f.Name, f.MemoryMb, f.TimeoutSeconds, f.RequiredCapabilities))
+            .Select(FunctionInfo.From)
             .ToArray();
         return Json(context, functions, ApiJsonContext.Default.FunctionInfoArray);
     }
@@ -205,7 +211,7 @@ public static class EdgeApi
         await Json(context, new ApplyRemoteResponse(applied, applied ? null : reason), ApiJsonContext.Default.ApplyRemoteResponse);
     }
 
-    private static async Task ListNodes(HttpContext context, LocalNode node)
+    private static async Task ListNodes(HttpContext context, INodeDirectory nodes)
     {
         HashSet<EdgeNodeStatus>? filter = null;
         foreach (var text in context.Request.Query["status"])
@@ -222,22 +228,18 @@ public static class EdgeApi
             }
         }
 
-        var nodes = node.Cluster.ListNodes()
-            .Where(n => filter is null || filter.Contains(n.Status))
-            .Select(n => NodeInfo.From(n, node.Cluster.IsDraining(n.Id)))
-            .ToArray();
-        await Json(context, nodes, ApiJsonContext.Default.NodeInfoArray);
+        await Json(context, nodes.List(filter).ToArray(), ApiJsonContext.Default.NodeInfoArray);
     }
 
-    private static Task GetNode(HttpContext context, LocalNode node)
+    private static Task GetNode(HttpContext context, INodeDirectory nodes)
     {
         var id = RouteId(context);
-        return node.Cluster.GetNode(id) is { } found
-            ? Json(context, NodeInfo.From(found, node.Cluster.IsDraining(id)), ApiJsonContext.Default.NodeInfo)
+        return nodes.Get(id) is { } found
+            ? Json(context, found, ApiJsonContext.Default.NodeInfo)
             : Problems.NotFound(context, $"Node not found: {id}");
     }
 
-    private static async Task RegisterNode(HttpContext context, LocalNode node, RequestBody body)
+    private static async Task RegisterNode(HttpContext context, LocalNode node, INodeDirectory nodes, RequestBody body)
     {
         if (await body.ReadAsync(context, ApiJsonContext.Default.RegisterNodeRequest) is not { } request)
         {
@@ -263,19 +265,12 @@ public static class EdgeApi
             return;
         }
 
-        var registered = new EdgeNode(request.Id!, request.Name ?? request.Id!)
-        {
-            Location = request.Location ?? "",
-            Capabilities = [.. request.Capabilities ?? []],
-            Metadata = request.Metadata ?? [],
-            Status = status,
-        };
-        node.Cluster.RegisterNode(registered);
+        var registered = nodes.Register(request.Id!, request.Name ?? request.Id!, request.Location ?? "", request.Capabilities ?? [], request.Metadata ?? [], status);
         context.Response.Headers.Location = $"/v1/cluster/nodes/{Uri.EscapeDataString(registered.Id)}";
-        await Json(context, NodeInfo.From(registered, draining: false), ApiJsonContext.Default.NodeInfo, StatusCodes.Status201Created);
+        await Json(context, registered, ApiJsonContext.Default.NodeInfo, StatusCodes.Status201Created);
     }
 
-    private static async Task Heartbeat(HttpContext context, LocalNode node, RequestBody body)
+    private static async Task Heartbeat(HttpContext context, INodeDirectory nodes, RequestBody body)
     {
         var id = RouteId(context);
         if (await body.ReadAsync(context) is not { } raw)
@@ -303,15 +298,16 @@ public static class EdgeApi
             }
         }
 
-        if (!node.Cluster.Heartbeat(id, status))
+        if (nodes.Heartbeat(id, status) is not { } updated)
         {
             await Problems.NotFound(context, $"Node not found: {id}");
             return;
         }
-        await Json(context, NodeInfo.From(node.Cluster.GetNode(id)!, node.Cluster.IsDraining(id)), ApiJsonContext.Default.NodeInfo);
+
+        await Json(context, updated, ApiJsonContext.Default.NodeInfo);
     }
 
-    private static Task DeregisterNode(HttpContext context, LocalNode node)
+    private static Task DeregisterNode(HttpContext context, LocalNode node, INodeDirectory nodes)
     {
         var id = RouteId(context);
         if (id == node.Node.Id)
@@ -319,7 +315,7 @@ public static class EdgeApi
             return Problems.Conflict(context, $"'{id}' is this node's own id: its entry cannot be removed through the API.");
         }
 
-        if (!node.Cluster.DeregisterNode(id))
+        if (!nodes.Deregister(id))
         {
             return Problems.NotFound(context, $"Node not found: {id}");
         }
@@ -328,7 +324,7 @@ public static class EdgeApi
         return Task.CompletedTask;
     }
 
-    private static Task MetricsJson(HttpContext context, LocalNode node)
+    private static Task MetricsJson(HttpContext context, LocalNode node, INodeDirectory nodes)
     {
         var metrics = node.Runtime.Metrics;
         var functions = node.Runtime.ListFunctions().Select(f =>
@@ -341,7 +337,7 @@ public static class EdgeApi
             metrics.Summary(),
             functions,
             node.Synchronizer.Summary(),
-            node.Cluster.Health(),
+            nodes.Health(),
             node.Runtime.RunawayCount,
             node.Runtime.CancelledCount,
             node.Runtime.InFlight,
@@ -349,9 +345,9 @@ public static class EdgeApi
         return Json(context, response, ApiJsonContext.Default.MetricsResponse);
     }
 
-    private static async Task Prometheus(HttpContext context, LocalNode node)
+    private static async Task Prometheus(HttpContext context, LocalNode node, INodeDirectory nodes)
     {
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await context.Response.WriteAsync(PrometheusText.Render(node), context.RequestAborted);
+        await context.Response.WriteAsync(PrometheusText.Render(node, nodes), context.RequestAborted);
     }
 }

@@ -8,7 +8,7 @@ namespace Edge.Host.Http;
 /// <summary>Renders the node's metrics in the Prometheus text exposition format (version 0.0.4).</summary>
 internal static class PrometheusText
 {
-    public static string Render(LocalNode node)
+    internal static string Render(LocalNode node, INodeDirectory nodes)
     {
         var text = new StringBuilder(4096);
         var metrics = node.Runtime.Metrics;
@@ -66,11 +66,12 @@ internal static class PrometheusText
         Counter(text, "edge_sync_dropped_total", "Pending changes dropped over the max-pending limit.", nodeLabel, sync.DroppedChanges);
 
         Header(text, "edge_node_status", "gauge", "1 for each node's current status (cluster registry).");
-        foreach (var n in node.Cluster.ListNodes())
+        foreach (var n in nodes.List(null))
         {
             foreach (var status in Enum.GetValues<EdgeNodeStatus>())
             {
-                Sample(text, "edge_node_status", $"node=\"{Escape(n.Id)}\",status=\"{NodeStatusNames.ToWire(status)}\"", n.Status == status ? 1 : 0);
+                var wire = NodeStatusNames.ToWire(status);
+                Sample(text, "edge_node_status", $"node=\"{Escape(n.Id)}\",status=\"{wire}\"", n.Status == wire ? 1 : 0);
             }
         }
 

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Edge.Host.Fleet;
+using Edge.Host.Functions;
 using Edge.Host.Node;
 using Edge.Runtime;
 using Microsoft.Extensions.Hosting;
@@ -8,12 +10,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Edge.Host.Mqtt;
 
 /// <summary>
-/// The coordinator role: builds an <see cref="EdgeCluster"/> from the fleet's heartbeats and presence messages, marks
+/// The coordinator role: keeps a <see cref="FleetRegistry"/> from the fleet's heartbeats and presence messages, marks
 /// nodes Offline on their last will or on heartbeat timeout, and pushes desired states and deployment intents.
 /// </summary>
 public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposable, IMetricSource
 {
-    private readonly EdgeCluster _cluster;
+    private readonly FleetRegistry _registry;
     private readonly MqttOptions _options;
     private readonly TimeProvider _time;
     private readonly IMqttTransport _transport;
@@ -22,7 +24,6 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
     private readonly MqttTopics _topics;
     private readonly MqttConnectionLoop _connection;
     private readonly string _clientId;
-    private readonly Lock _membership = new();
     private readonly ConcurrentDictionary<string, HeartbeatMessage> _heartbeats = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DeployResult> _deployResults = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DesiredResult> _desiredResults = new(StringComparer.Ordinal);
@@ -39,21 +40,21 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
     private long _deploySent;
 
     /// <summary>Creates a coordinator; nothing connects before <see cref="StartAsync"/>.</summary>
-    /// <param name="cluster">The registry to fill (the one the host exposes under /v1/cluster/nodes).</param>
+    /// <param name="registry">The registry to fill (the one the host exposes under /v1/cluster/nodes on a coordinator).</param>
     /// <param name="options">Validated MQTT options (<see cref="MqttOptions.OfflineTimeout"/> is the heartbeat timeout).</param>
     /// <param name="clientId">MQTT client id; <c>{ClientId or "edge"}-coordinator</c> when null, so it can share a process with a node agent.</param>
-    /// <param name="timeProvider">Clock for the timeout sweep (the cluster should use the same one).</param>
+    /// <param name="timeProvider">Clock for the timeout sweep (the registry should use the same one).</param>
     /// <param name="transport">The transport; an <see cref="MqttNetTransport"/> over <paramref name="options"/> when null.</param>
     /// <param name="logger">Logger.</param>
     public ClusterCoordinator(
-        EdgeCluster cluster,
+        FleetRegistry registry,
         MqttOptions options,
         string? clientId = null,
         TimeProvider? timeProvider = null,
         IMqttTransport? transport = null,
         ILogger<ClusterCoordinator>? logger = null)
     {
-        _cluster = cluster ?? throw new ArgumentNullException(nameof(cluster));
+        _registry = registry ?? throw new ArgumentNullException(nameof(registry));
         _options = options ?? throw new ArgumentNullException(nameof(options));
         if (options.Validate() is { } error)
         {
@@ -81,7 +82,7 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
     public event Action<string, EdgeNodeStatus>? NodeStatusChanged;
 
     /// <summary>The registry.</summary>
-    public EdgeCluster Cluster => _cluster;
+    public FleetRegistry Registry => _registry;
 
     /// <summary>The topic tree.</summary>
     public MqttTopics Topics => _topics;
@@ -172,9 +173,9 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
     }
 
     /// <summary>
-    /// Marks nodes whose last heartbeat is older than <see cref="MqttOptions.OfflineTimeout"/> Offline (via
-    /// <see cref="EdgeCluster.AutoHeal"/>). Runs on a timer; skipped while disconnected and for one timeout after
-    /// (re)connecting, so the coordinator's own outage does not mark the fleet Offline.
+    /// Marks nodes not heard from for <see cref="MqttOptions.OfflineTimeout"/> Offline (<see cref="FleetRegistry.Sweep"/>).
+    /// Runs on a timer; skipped while disconnected and for one timeout after (re)connecting, so the coordinator's own
+    /// outage does not mark the fleet Offline.
     /// </summary>
     /// <returns>How many nodes it marked Offline.</returns>
     public int Sweep()
@@ -184,24 +185,15 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
             return 0;
         }
 
-        lock (_membership)
+        var changes = _registry.Sweep(_options.OfflineTimeout);
+        Interlocked.Add(ref _timedOut, changes.Count);
+        foreach (var change in changes)
         {
-            var stale = _cluster.DetectStaleNodes(_options.OfflineTimeout);
-            if (stale.Count == 0)
-            {
-                return 0;
-            }
-
-            var changed = _cluster.AutoHeal(_options.OfflineTimeout);
-            Interlocked.Add(ref _timedOut, changed);
-            foreach (var id in stale)
-            {
-                LogOffline(_logger, id, "heartbeat timeout");
-                NodeStatusChanged?.Invoke(id, EdgeNodeStatus.Offline);
-            }
-
-            return changed;
+            LogOffline(_logger, change.NodeId, "heartbeat timeout");
+            NodeStatusChanged?.Invoke(change.NodeId, EdgeNodeStatus.Offline);
         }
+
+        return changes.Count;
     }
 
     /// <summary>Sends <paramref name="state"/> to node <paramref name="nodeId"/>'s <c>desired</c> topic (QoS 1).</summary>
@@ -210,7 +202,7 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
     public Task<FleetSendResult> SendDesiredAsync(string nodeId, SyncState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var targets = _cluster.GetNode(nodeId) is null ? [] : new[] { nodeId };
+        var targets = _registry.GetNode(nodeId) is null ? [] : new[] { nodeId };
         return SendAsync(targets, MqttTopics.DesiredLeaf, MqttJson.Serialize(SyncStateMessage.From(state), MqttJsonContext.Default.SyncStateMessage), desired: true, cancellationToken);
     }
 
@@ -245,7 +237,7 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
     /// <summary>The coordinator's counters as Prometheus samples (names <c>edge_coordinator_*</c>).</summary>
     public IEnumerable<MetricSample> MetricSamples()
     {
-        var health = _cluster.Health();
+        var health = _registry.Health();
         yield return new("edge_coordinator_connected", "gauge", "1 when the coordinator is connected to the MQTT broker.", IsConnected ? 1 : 0);
         yield return new("edge_coordinator_reconnects_total", "counter", "Successful coordinator reconnections after the first connection.", _connection.Reconnects);
         yield return new("edge_coordinator_nodes", "gauge", "Cluster nodes by status.", health.Online, "status=\"online\"");
@@ -340,36 +332,35 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
             return false;
         }
 
-        lock (_membership)
+        var report = new FleetNode(
+            nodeId,
+            heartbeat.Name.Length > 0 ? heartbeat.Name : nodeId,
+            heartbeat.Location,
+            heartbeat.Status,
+            [.. heartbeat.Capabilities],
+            [],
+            heartbeat.Timestamp,
+            HeardFrom: true,
+            Deployed(heartbeat),
+            heartbeat.LocalVersion,
+            heartbeat.RemoteVersion,
+            heartbeat.Pending,
+            heartbeat.InFlight);
+        var change = _registry.Observe(report);
+        _heartbeats[nodeId] = heartbeat;
+        Interlocked.Increment(ref _heartbeatsReceived);
+        if (change is { } c)
         {
-            var node = _cluster.GetNode(nodeId);
-            if (node is null || node.Name != heartbeat.Name || node.Location != heartbeat.Location || !node.Capabilities.SequenceEqual(heartbeat.Capabilities))
-            {
-                _cluster.RegisterNode(new EdgeNode(nodeId, heartbeat.Name.Length > 0 ? heartbeat.Name : nodeId)
-                {
-                    Location = heartbeat.Location,
-                    Capabilities = [.. heartbeat.Capabilities],
-                });
-            }
-
-            var before = node?.Status;
-            var status = heartbeat.Status == EdgeNodeStatus.Offline ? EdgeNodeStatus.Online : heartbeat.Status;
-            if (!_cluster.Heartbeat(nodeId, status))
-            {
-                // Deregistered (over HTTP) between the registration above and the heartbeat: the next one registers it again.
-                return true;
-            }
-
-            _heartbeats[nodeId] = heartbeat;
-            Interlocked.Increment(ref _heartbeatsReceived);
-            if (before != _cluster.GetNode(nodeId)?.Status)
-            {
-                NodeStatusChanged?.Invoke(nodeId, status);
-            }
+            NodeStatusChanged?.Invoke(nodeId, c.After);
         }
 
         return true;
     }
+
+    /// <summary>The heartbeat's function descriptors; a node of an earlier release sends only ids.</summary>
+    private static FunctionInfo[] Deployed(HeartbeatMessage heartbeat) => heartbeat.Deployed is { } deployed
+        ? [.. deployed]
+        : [.. (heartbeat.Functions ?? []).Select(id => new FunctionInfo(id, id, 0, 0, []))];
 
     private bool OnStatus(string nodeId, StatusMessage? status)
     {
@@ -378,48 +369,18 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
             return false;
         }
 
-        lock (_membership)
+        if (_registry.ObservePresence(nodeId, status.Status) is not { } change)
         {
-            var node = _cluster.GetNode(nodeId);
-            if (status.Status == EdgeNodeStatus.Offline)
-            {
-                if (node is null)
-                {
-                    // Known to the broker (retained), never seen by this coordinator: list it, Offline.
-                    _cluster.RegisterNode(new EdgeNode(nodeId, nodeId));
-                    node = _cluster.GetNode(nodeId)!;
-                }
-                else if (node.Status == EdgeNodeStatus.Offline)
-                {
-                    return true;
-                }
-
-                node.Status = EdgeNodeStatus.Offline;
-                Interlocked.Increment(ref _lastWills);
-                LogOffline(_logger, nodeId, status.Reason.Length > 0 ? status.Reason : "offline status");
-                NodeStatusChanged?.Invoke(nodeId, EdgeNodeStatus.Offline);
-                return true;
-            }
-
-            if (node is null)
-            {
-                _cluster.RegisterNode(new EdgeNode(nodeId, nodeId));
-            }
-
-            var before = node?.Status;
-            if (!_cluster.Heartbeat(nodeId, status.Status) || _cluster.GetNode(nodeId) is not { } current)
-            {
-                // Deregistered (over HTTP) since the registration above: nothing to report.
-                return true;
-            }
-
-            var after = current.Status;
-            if (before != after)
-            {
-                NodeStatusChanged?.Invoke(nodeId, after);
-            }
+            return true;
         }
 
+        if (change.After == EdgeNodeStatus.Offline)
+        {
+            Interlocked.Increment(ref _lastWills);
+            LogOffline(_logger, nodeId, status.Reason.Length > 0 ? status.Reason : "offline status");
+        }
+
+        NodeStatusChanged?.Invoke(nodeId, change.After);
         return true;
     }
 
@@ -439,12 +400,12 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
     {
         if (!string.IsNullOrEmpty(nodeId))
         {
-            var node = _cluster.GetNode(nodeId);
+            var node = _registry.GetNode(nodeId);
             return node is not null && (string.IsNullOrEmpty(capability) || node.HasCapability(capability)) ? [nodeId] : [];
         }
 
         var targets = new List<string>();
-        foreach (var node in _cluster.ListNodes())
+        foreach (var node in _registry.ListNodes())
         {
             if (node.Status != EdgeNodeStatus.Offline && (string.IsNullOrEmpty(capability) || node.HasCapability(capability)))
             {

@@ -40,7 +40,7 @@ public static class FleetEndpoints
         var id = context.Request.RouteValues["id"] as string ?? "";
         if (coordinator.LastHeartbeat(id) is not { } heartbeat)
         {
-            var detail = coordinator.Cluster.GetNode(id) is null ? $"Node not found: {id}" : $"Node {id} has not sent a heartbeat to this coordinator";
+            var detail = coordinator.Registry.GetNode(id) is null ? $"Node not found: {id}" : $"Node {id} has not sent a heartbeat to this coordinator";
             await WriteProblemAsync(context, new FleetProblem("about:blank", "Not Found", 404, detail)).ConfigureAwait(false);
             return;
         }
@@ -67,7 +67,7 @@ public static class FleetEndpoints
             return;
         }
 
-        if (coordinator.Cluster.GetNode(id) is null)
+        if (coordinator.Registry.GetNode(id) is null)
         {
             await WriteProblemAsync(context, new FleetProblem("about:blank", "Not Found", 404, $"Node not found: {id}")).ConfigureAwait(false);
             return;
@@ -97,7 +97,7 @@ public static class FleetEndpoints
             return;
         }
 
-        if (!string.IsNullOrEmpty(request.NodeId) && coordinator.Cluster.GetNode(request.NodeId) is null)
+        if (!string.IsNullOrEmpty(request.NodeId) && coordinator.Registry.GetNode(request.NodeId) is null)
         {
             await WriteProblemAsync(context, new FleetProblem("about:blank", "Not Found", 404, $"Node not found: {request.NodeId}")).ConfigureAwait(false);
             return;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Edge.Host.Functions;
 using Edge.Runtime;
 
 namespace Edge.Host.Mqtt;
@@ -81,8 +82,14 @@ public sealed class HeartbeatMessage
     /// <summary>How many functions are deployed.</summary>
     public int FunctionCount { get; init; }
 
-    /// <summary>Ids of the deployed functions.</summary>
+    /// <summary>Ids of the deployed functions (kept for coordinators that read only ids).</summary>
     public IReadOnlyList<string> Functions { get; init; } = [];
+
+    /// <summary>
+    /// The deployed functions with their descriptors (memory, timeout, required capabilities), in the order of
+    /// <see cref="Functions"/>; null from a node of an earlier release, which sends ids only.
+    /// </summary>
+    public IReadOnlyList<FunctionInfo>? Deployed { get; init; }
 
     /// <summary>Invocations running now.</summary>
     public int InFlight { get; init; }

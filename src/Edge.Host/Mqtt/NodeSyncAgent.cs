@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Edge.Host.Functions;
 using Edge.Host.Node;
 using Edge.Runtime;
 using Microsoft.Extensions.Hosting;
@@ -450,9 +451,11 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         var summary = _sync.Summary();
         var functions = _runtime.ListFunctions();
         var ids = new string[functions.Count];
+        var deployed = new FunctionInfo[functions.Count];
         for (var i = 0; i < ids.Length; i++)
         {
             ids[i] = functions[i].Id;
+            deployed[i] = FunctionInfo.From(functions[i]);
         }
 
         var inFlight = _runtime.InFlight;
@@ -465,6 +468,7 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
             Capabilities = [.. _node.Capabilities],
             FunctionCount = ids.Length,
             Functions = ids,
+            Deployed = deployed,
             InFlight = inFlight,
             Load = Math.Round((double)inFlight / Environment.ProcessorCount, 3),
             TotalInvocations = _runtime.TotalInvocations,

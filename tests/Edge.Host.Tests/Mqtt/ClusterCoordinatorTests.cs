@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Edge.Host.Fleet;
 using Edge.Host.Mqtt;
 using Edge.Runtime;
 using Microsoft.Extensions.Time.Testing;
+using TUnit.Assertions.Enums;
 
 namespace Edge.Host.Tests.Mqtt;
 
@@ -17,17 +19,21 @@ public class ClusterCoordinatorTests
         await using var h = await Harness.StartAsync();
 
         await h.Transport.DeliverAsync($"{Prefix}/n1/heartbeat", Heartbeat("n1", ["gpu"]));
-        var first = h.Cluster.GetNode("n1");
+        var first = h.Registry.GetNode("n1");
         await Assert.That(first).IsNotNull();
         await Assert.That(first!.Capabilities).IsEquivalentTo(new[] { "gpu" });
         await Assert.That(first.Status).IsEqualTo(EdgeNodeStatus.Online);
-        var stamp = first.LastHeartbeat;
+        await Assert.That(first.HeardFrom).IsTrue();
+        var stamp = first.LastSeen;
 
         h.Time.Advance(TimeSpan.FromSeconds(3));
         await h.Transport.DeliverAsync($"{Prefix}/n1/heartbeat", Heartbeat("n1", ["gpu"]));
 
-        await Assert.That(h.Cluster.GetNode("n1")).IsSameReferenceAs(first);
-        await Assert.That(first.LastHeartbeat).IsEqualTo(stamp + TimeSpan.FromSeconds(3));
+        // Entries are immutable: the registry replaced it, seen 3 s later, listed once.
+        var second = h.Registry.GetNode("n1")!;
+        await Assert.That(second.LastSeen).IsEqualTo(stamp + TimeSpan.FromSeconds(3));
+        await Assert.That(first.LastSeen).IsEqualTo(stamp);
+        await Assert.That(h.Registry.Count).IsEqualTo(1);
         await Assert.That(h.Coordinator.HeartbeatsReceived).IsEqualTo(2);
         await Assert.That(h.Coordinator.LastHeartbeat("n1")!.FunctionCount).IsEqualTo(2);
     }
@@ -41,16 +47,16 @@ public class ClusterCoordinatorTests
         await h.Transport.DeliverAsync($"{Prefix}/n1/heartbeat", Heartbeat("n1", []));
 
         await h.Transport.DeliverAsync($"{Prefix}/n1/status", Status("n1", "Offline", "lost"), retained: true);
-        await Assert.That(h.Cluster.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
+        await Assert.That(h.Registry.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
         await Assert.That(h.Coordinator.LastWills).IsEqualTo(1);
 
         await h.Transport.DeliverAsync($"{Prefix}/n1/status", Status("n1", "Online", "connected"), retained: true);
-        await Assert.That(h.Cluster.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Online);
+        await Assert.That(h.Registry.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Online);
         await Assert.That(changes).IsEquivalentTo(new[] { ("n1", EdgeNodeStatus.Online), ("n1", EdgeNodeStatus.Offline), ("n1", EdgeNodeStatus.Online) });
 
         // A retained Offline of a node never seen lists it as Offline.
         await h.Transport.DeliverAsync($"{Prefix}/ghost/status", Status("ghost", "offline", "lost"), retained: true);
-        await Assert.That(h.Cluster.GetNode("ghost")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
+        await Assert.That(h.Registry.GetNode("ghost")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
     }
 
     [Test]
@@ -62,12 +68,12 @@ public class ClusterCoordinatorTests
 
         h.Time.Advance(TimeSpan.FromSeconds(10));
         await h.Transport.DeliverAsync($"{Prefix}/n2/heartbeat", Heartbeat("n2", []));
-        await Assert.That(h.Cluster.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Online);
+        await Assert.That(h.Registry.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Online);
 
         h.Time.Advance(TimeSpan.FromSeconds(6));
 
-        await Assert.That(h.Cluster.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
-        await Assert.That(h.Cluster.GetNode("n2")!.Status).IsEqualTo(EdgeNodeStatus.Online);
+        await Assert.That(h.Registry.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
+        await Assert.That(h.Registry.GetNode("n2")!.Status).IsEqualTo(EdgeNodeStatus.Online);
         await Assert.That(h.Coordinator.TimedOut).IsEqualTo(1);
     }
 
@@ -82,7 +88,7 @@ public class ClusterCoordinatorTests
         h.Time.Advance(TimeSpan.FromSeconds(60));
 
         await Assert.That(h.Coordinator.Sweep()).IsEqualTo(0);
-        await Assert.That(h.Cluster.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Online);
+        await Assert.That(h.Registry.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Online);
     }
 
     [Test]
@@ -97,7 +103,7 @@ public class ClusterCoordinatorTests
 
         await Assert.That(h.Coordinator.RejectedMalformed).IsEqualTo(3);
         await Assert.That(h.Coordinator.RejectedOversize).IsEqualTo(1);
-        await Assert.That(h.Cluster.Count).IsEqualTo(0);
+        await Assert.That(h.Registry.Count).IsEqualTo(0);
     }
 
     [Test]
@@ -119,12 +125,12 @@ public class ClusterCoordinatorTests
 
         await Assert.That(h.Coordinator.RejectedMalformed).IsEqualTo(7);
         await Assert.That(h.Coordinator.HeartbeatsReceived).IsEqualTo(0);
-        await Assert.That(h.Cluster.Count).IsEqualTo(0);
+        await Assert.That(h.Registry.Count).IsEqualTo(0);
         await Assert.That(h.Coordinator.LastHeartbeat("n1")).IsNull();
 
         // The same heartbeat without the bad bytes registers the node.
         await h.Transport.DeliverAsync($"{Prefix}/n1/heartbeat", Encoding.UTF8.GetBytes("""{"nodeId":"n1","name":"gw""" + Rest));
-        await Assert.That(h.Cluster.GetNode("n1")!.Name).IsEqualTo("gw");
+        await Assert.That(h.Registry.GetNode("n1")!.Name).IsEqualTo("gw");
         await Assert.That(h.Coordinator.RejectedMalformed).IsEqualTo(7);
     }
 
@@ -163,6 +169,30 @@ public class ClusterCoordinatorTests
         await Assert.That(() => (Task)h.Coordinator.SendDeployAsync("echo", "deploy")).Throws<InvalidOperationException>();
     }
 
+    [Test]
+    public async Task Heartbeats_report_remote_functions_with_their_descriptors()
+    {
+        await using var h = await Harness.StartAsync();
+        var payload = Encoding.UTF8.GetBytes("""
+            {"nodeId":"n1","name":"gate","status":"Online","capabilities":["gpu"],"functionCount":2,
+             "functions":["echo","detect"],
+             "deployed":[{"id":"echo","name":"Echo","memoryMb":64,"timeoutSeconds":5,"requiredCapabilities":[]},
+                         {"id":"detect","name":"Detect","memoryMb":512,"timeoutSeconds":30,"requiredCapabilities":["gpu"]}],
+             "localVersion":3,"remoteVersion":2,"pending":1,"timestamp":"2026-01-01T00:00:00Z"}
+            """);
+        await h.Transport.DeliverAsync($"{Prefix}/n1/heartbeat", payload);
+
+        // A node of an earlier release sends ids only: listed by id.
+        await h.Transport.DeliverAsync($"{Prefix}/n2/heartbeat", Heartbeat("n2", []));
+
+        var n1 = h.Registry.GetNode("n1")!;
+        await Assert.That(n1.Functions.Select(f => (f.Id, f.MemoryMb, f.TimeoutSeconds))).IsEquivalentTo(new[] { ("echo", 64, 5), ("detect", 512, 30) }, CollectionOrdering.Matching);
+        await Assert.That(n1.Functions[1].RequiredCapabilities).IsEquivalentTo(new[] { "gpu" });
+        await Assert.That((n1.LocalVersion, n1.RemoteVersion, n1.Pending)).IsEqualTo((3L, 2L, 1));
+        await Assert.That(h.Registry.GetNode("n2")!.Functions.Select(f => f.Id)).IsEquivalentTo(new[] { "echo", "sensor-stats" }, CollectionOrdering.Matching);
+        await Assert.That(h.Registry.Health().TotalFunctions).IsEqualTo(4);
+    }
+
     private static byte[] Heartbeat(string id, string[] capabilities) => Encoding.UTF8.GetBytes(new JsonObject
     {
         ["nodeId"] = id,
@@ -182,7 +212,7 @@ public class ClusterCoordinatorTests
         private Harness(int maxMessageBytes)
         {
             Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-            Cluster = new EdgeCluster(Time);
+            Registry = new FleetRegistry(Time);
             Transport = new FakeTransport();
             var options = new MqttOptions
             {
@@ -192,12 +222,12 @@ public class ClusterCoordinatorTests
                 OfflineTimeout = TimeSpan.FromSeconds(15),
                 MaxMessageBytes = maxMessageBytes,
             };
-            Coordinator = new ClusterCoordinator(Cluster, options, "coord", Time, Transport);
+            Coordinator = new ClusterCoordinator(Registry, options, "coord", Time, Transport);
         }
 
         public FakeTimeProvider Time { get; }
 
-        public EdgeCluster Cluster { get; }
+        public FleetRegistry Registry { get; }
 
         public FakeTransport Transport { get; }
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
+using Edge.Host.Fleet;
 using Edge.Host.Mqtt;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
@@ -32,10 +33,10 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         await n1.Agent.StartAsync(CancellationToken.None);
         await n2.Agent.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(
-            () => coordinator.Cluster.ListNodes(EdgeNodeStatus.Online).Count == 2 && coordinator.Coordinator.LastHeartbeat("n1") is not null,
+            () => coordinator.Registry.ListNodes(EdgeNodeStatus.Online).Count == 2 && coordinator.Coordinator.LastHeartbeat("n1") is not null,
             TimeSpan.FromSeconds(20),
             "two nodes Online, n1 heartbeating");
-        await Assert.That(coordinator.Cluster.GetNode("n1")!.Capabilities).IsEquivalentTo(new[] { "camera" });
+        await Assert.That(coordinator.Registry.GetNode("n1")!.Capabilities).IsEquivalentTo(new[] { "camera" });
 
         relay.Refuse = true;
         relay.SeverAll();
@@ -43,13 +44,13 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         await Eventually.TrueAsync(() => transitions.Contains(("n1", EdgeNodeStatus.Offline)), TimeSpan.FromSeconds(10), "n1 Offline");
         await Assert.That(coordinator.Coordinator.LastWills).IsEqualTo(1);
         await Assert.That(coordinator.Coordinator.TimedOut).IsEqualTo(0);
-        await Assert.That(coordinator.Cluster.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
-        await Assert.That(coordinator.Cluster.GetNode("n2")!.Status).IsEqualTo(EdgeNodeStatus.Online);
+        await Assert.That(coordinator.Registry.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
+        await Assert.That(coordinator.Registry.GetNode("n2")!.Status).IsEqualTo(EdgeNodeStatus.Online);
 
         // The node kept its state while away and comes back Online by itself.
         n1.Sync.UpdateLocal(new JsonObject { ["while"] = "away" });
         relay.Refuse = false;
-        await Eventually.TrueAsync(() => coordinator.Cluster.GetNode("n1")!.Status == EdgeNodeStatus.Online, TimeSpan.FromSeconds(20), "n1 Online again");
+        await Eventually.TrueAsync(() => coordinator.Registry.GetNode("n1")!.Status == EdgeNodeStatus.Online, TimeSpan.FromSeconds(20), "n1 Online again");
         await Eventually.TrueAsync(() => n1.Sync.IsSynced, TimeSpan.FromSeconds(20), "n1 synced after reconnect");
         await Assert.That(n1.Agent.Reconnects).IsGreaterThanOrEqualTo(1);
     }
@@ -66,20 +67,20 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         // A device in another language: one heartbeat, then silence (its TCP connection stays up, so no last will).
         await using var device = await MqttProbe.ConnectAsync(broker.Uri, "device-" + prefix);
         await device.PublishAsync($"{prefix}/sensor-9/heartbeat", """{"nodeId":"sensor-9","name":"Sensor 9","status":"Online","capabilities":["temp"],"functionCount":0}""");
-        await Eventually.TrueAsync(() => coordinator.Cluster.GetNode("sensor-9") is not null, TimeSpan.FromSeconds(20), "sensor-9 registered");
+        await Eventually.TrueAsync(() => coordinator.Registry.GetNode("sensor-9") is not null, TimeSpan.FromSeconds(20), "sensor-9 registered");
 
         time.Advance(TimeSpan.FromSeconds(1));
-        await Assert.That(coordinator.Cluster.GetNode("sensor-9")!.Status).IsEqualTo(EdgeNodeStatus.Online);
+        await Assert.That(coordinator.Registry.GetNode("sensor-9")!.Status).IsEqualTo(EdgeNodeStatus.Online);
 
         time.Advance(coordinator.Options.OfflineTimeout + TimeSpan.FromSeconds(1));
 
-        await Assert.That(coordinator.Cluster.GetNode("sensor-9")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
+        await Assert.That(coordinator.Registry.GetNode("sensor-9")!.Status).IsEqualTo(EdgeNodeStatus.Offline);
         await Assert.That(coordinator.Coordinator.TimedOut).IsEqualTo(1);
         await Assert.That(coordinator.Coordinator.LastWills).IsEqualTo(0);
 
         // Heartbeating again brings it back.
         await device.PublishAsync($"{prefix}/sensor-9/heartbeat", """{"nodeId":"sensor-9","name":"Sensor 9","status":"online","capabilities":["temp"]}""");
-        await Eventually.TrueAsync(() => coordinator.Cluster.GetNode("sensor-9")!.Status == EdgeNodeStatus.Online, TimeSpan.FromSeconds(20), "sensor-9 Online");
+        await Eventually.TrueAsync(() => coordinator.Registry.GetNode("sensor-9")!.Status == EdgeNodeStatus.Online, TimeSpan.FromSeconds(20), "sensor-9 Online");
     }
 
     [Test]
@@ -99,7 +100,7 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         await gpu2.Agent.StartAsync(CancellationToken.None);
         await cam.Agent.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(
-            () => new[] { "gpu1", "gpu2", "cam" }.All(id => coordinator.Coordinator.LastHeartbeat(id) is not null && coordinator.Cluster.GetNode(id)?.Status == EdgeNodeStatus.Online),
+            () => new[] { "gpu1", "gpu2", "cam" }.All(id => coordinator.Coordinator.LastHeartbeat(id) is not null && coordinator.Registry.GetNode(id)?.Status == EdgeNodeStatus.Online),
             TimeSpan.FromSeconds(20),
             "three nodes heartbeating");
 
@@ -129,7 +130,7 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
         await using var n1 = new BrokerNode(broker.Uri, prefix, "n1", capabilities: ["edge"], catalog: id => catalog.GetValueOrDefault(id));
         await n1.Agent.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(
-            () => coordinator.Cluster.GetNode("n1")?.Status == EdgeNodeStatus.Online && coordinator.Coordinator.LastHeartbeat("n1") is not null,
+            () => coordinator.Registry.GetNode("n1")?.Status == EdgeNodeStatus.Online && coordinator.Coordinator.LastHeartbeat("n1") is not null,
             TimeSpan.FromSeconds(20),
             "n1 Online and heartbeating");
 
@@ -217,7 +218,7 @@ internal sealed class BrokerCoordinator : IAsyncDisposable
 {
     public BrokerCoordinator(string brokerUri, string prefix, TimeProvider? time = null)
     {
-        Cluster = new EdgeCluster(time);
+        Registry = new FleetRegistry(time);
         Options = new MqttOptions
         {
             Broker = brokerUri,
@@ -227,10 +228,10 @@ internal sealed class BrokerCoordinator : IAsyncDisposable
             ReconnectMinDelay = TimeSpan.FromMilliseconds(50),
             ReconnectMaxDelay = TimeSpan.FromMilliseconds(400),
         };
-        Coordinator = new ClusterCoordinator(Cluster, Options, "coord-" + prefix.Replace('/', '-'), time, logger: TestLogging.Factory.CreateLogger<ClusterCoordinator>());
+        Coordinator = new ClusterCoordinator(Registry, Options, "coord-" + prefix.Replace('/', '-'), time, logger: TestLogging.Factory.CreateLogger<ClusterCoordinator>());
     }
 
-    public EdgeCluster Cluster { get; }
+    public FleetRegistry Registry { get; }
 
     public MqttOptions Options { get; }
 
