@@ -68,6 +68,7 @@ internal static class Emitter
 
         EmitDescriptors(w, functions);
         EmitDispatch(w, functions);
+        EmitInstance(w, table.Assembly.RootNamespace);
         EmitAccessors(w, functions);
 
         for (var i = 0; i < functions.Length; i++)
@@ -193,6 +194,26 @@ internal static class Emitter
 
         w.Line();
         w.Line("private static T ThrowNotFound<T>(string id) => throw new " + Runtime + "EdgeFunctionNotFoundException(id);");
+    }
+
+    /// <summary>
+    /// <c>EdgeFunctionTable.Instance</c>: the static table as an <c>IEdgeFunctionTable</c> value, so a host can take it as
+    /// an argument. A static class cannot implement an interface, hence a private class that forwards to the statics.
+    /// </summary>
+    private static void EmitInstance(SourceWriter w, string rootNamespace)
+    {
+        const string Table = Runtime + "IEdgeFunctionTable";
+        var statics = "global::" + rootNamespace + ".EdgeFunctionTable.";
+        w.Line();
+        w.Line("/// <summary>This table as an <see cref=\"" + Table + "\"/>: the same descriptors and deploy, passable as one argument.</summary>");
+        w.Line("public static " + Table + " Instance { get; } = new InstanceTable();");
+        w.Line();
+        w.Line(GeneratedCode);
+        w.Open("private sealed class InstanceTable : " + Table);
+        w.Line("public global::System.Collections.Generic.IReadOnlyList<" + Runtime + "EdgeFunctionDescriptor> Descriptors => " + statics + "Descriptors;");
+        w.Line();
+        w.Line("public void DeployAll(" + Runtime + "EdgeRuntime runtime) => " + statics + "DeployAll(runtime);");
+        w.Close();
     }
 
     /// <summary>

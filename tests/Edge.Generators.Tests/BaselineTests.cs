@@ -37,7 +37,7 @@ public class BaselineTests
         string[] ids = ["nested.internal", "task", "task-of-t", "token-only", "value-task", "value-task-of-t", "void"];
         var positions = ids.Select(id => first.IndexOf($"\"{id}\" => Create", StringComparison.Ordinal)).ToList();
         await Assert.That(positions.All(p => p > 0)).IsTrue();
-        await Assert.That(positions).IsEquivalentTo(positions.Order().ToList());
+        await Assert.That(positions).IsInOrder();
     }
 
     [Test]

@@ -27,7 +27,7 @@ public class BrokerSyncTests(SharedMosquitto broker)
         var changes = await cloud.WaitForAsync($"{prefix}/n1/changes", m => m.Count >= 20);
         await Eventually.TrueAsync(() => node.Sync.PendingCount == 0, TimeSpan.FromSeconds(20), "pending confirmed");
 
-        await Assert.That(changes.Select(m => m.Json["version"]!.GetValue<long>())).IsEquivalentTo(Enumerable.Range(1, 20).Select(i => (long)i));
+        await Assert.That(changes.Select(m => m.Json["version"]!.GetValue<long>())).IsEquivalentTo(Enumerable.Range(1, 20).Select(i => (long)i), TUnit.Assertions.Enums.CollectionOrdering.Matching);
         foreach (var change in changes)
         {
             // Any client can verify the reference checksum from the payload as it arrived.
@@ -77,7 +77,7 @@ public class BrokerSyncTests(SharedMosquitto broker)
         await Assert.That(node.Sync.LocalVersion).IsEqualTo(7);
         await Assert.That(node.Sync.GetLocalState()!.Data.GetProperty("setpoint").GetDouble()).IsEqualTo(22.5);
         var history = node.Sync.SyncHistory(2);
-        await Assert.That(history.Select(e => e.Action)).IsEquivalentTo(new[] { SyncAction.RemoteApplied, SyncAction.RemoteRejected });
+        await Assert.That(history.Select(e => e.Action)).IsEquivalentTo(new[] { SyncAction.RemoteApplied, SyncAction.RemoteRejected }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
 
         var state = await cloud.WaitForAsync($"{prefix}/n1/state", m => m.Any(s => s.Json["version"]!.GetValue<long>() == 7));
         await Assert.That(state.Last(s => s.Json["version"]!.GetValue<long>() == 7).Json["data"]!["fan"]!.GetValue<string>()).IsEqualTo("auto");

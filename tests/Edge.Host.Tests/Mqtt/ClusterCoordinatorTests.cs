@@ -52,7 +52,7 @@ public class ClusterCoordinatorTests
 
         await h.Transport.DeliverAsync($"{Prefix}/n1/status", Status("n1", "Online", "connected"), retained: true);
         await Assert.That(h.Registry.GetNode("n1")!.Status).IsEqualTo(EdgeNodeStatus.Online);
-        await Assert.That(changes).IsEquivalentTo(new[] { ("n1", EdgeNodeStatus.Online), ("n1", EdgeNodeStatus.Offline), ("n1", EdgeNodeStatus.Online) });
+        await Assert.That(changes).IsEquivalentTo(new[] { ("n1", EdgeNodeStatus.Online), ("n1", EdgeNodeStatus.Offline), ("n1", EdgeNodeStatus.Online) }, CollectionOrdering.Matching);
 
         // A retained Offline of a node never seen lists it as Offline.
         await h.Transport.DeliverAsync($"{Prefix}/ghost/status", Status("ghost", "offline", "lost"), retained: true);

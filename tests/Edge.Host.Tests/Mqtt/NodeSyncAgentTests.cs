@@ -40,7 +40,7 @@ public class NodeSyncAgentTests
         await Eventually.TrueAsync(() => h.Sync.PendingCount == 0, TimeSpan.FromSeconds(10), "pending queue to empty");
 
         var changes = h.Transport.PublishedOn($"{Prefix}/n1/changes").Select(Parse).ToList();
-        await Assert.That(changes.Select(c => c["version"]!.GetValue<long>())).IsEquivalentTo(new long[] { 1, 2, 3 });
+        await Assert.That(changes.Select(c => c["version"]!.GetValue<long>())).IsEquivalentTo(new long[] { 1, 2, 3 }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
         await Assert.That(changes[2]["type"]!.GetValue<string>()).IsEqualTo("delta");
         await Assert.That(changes[2]["isDelta"]!.GetValue<bool>()).IsTrue();
         await Assert.That(changes[2]["data"]!.ToJsonString()).IsEqualTo("""{"door":"open"}""");
@@ -90,13 +90,13 @@ public class NodeSyncAgentTests
         await h.Agent.StartAsync(CancellationToken.None);
         await Eventually.TrueAsync(() => failed && h.Agent.Confirmed == 1 && !h.Agent.IsConnected, TimeSpan.FromSeconds(10), "v1 confirmed, v2 failed");
 
-        await Assert.That(h.Sync.GetPendingChanges().Select(c => c.Version)).IsEquivalentTo(new long[] { 2, 3 });
+        await Assert.That(h.Sync.GetPendingChanges().Select(c => c.Version)).IsEquivalentTo(new long[] { 2, 3 }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
 
         h.Transport.FailConnects = false;
         await Eventually.TrueAsync(() => h.Sync.PendingCount == 0, TimeSpan.FromSeconds(10), "queue drained after reconnect");
 
         var versions = h.Transport.PublishedOn($"{Prefix}/n1/changes").Select(p => Parse(p)["version"]!.GetValue<long>());
-        await Assert.That(versions).IsEquivalentTo(new long[] { 1, 2, 3 });
+        await Assert.That(versions).IsEquivalentTo(new long[] { 1, 2, 3 }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
         await Assert.That(h.Agent.Reconnects).IsGreaterThanOrEqualTo(1);
         await Assert.That(h.Transport.Connects.Count).IsGreaterThanOrEqualTo(2);
     }
@@ -118,7 +118,7 @@ public class NodeSyncAgentTests
         h.Transport.FailConnects = false;
         await Eventually.TrueAsync(() => h.Sync.PendingCount == 0, TimeSpan.FromSeconds(10), "queue drained");
         var versions = h.Transport.PublishedOn($"{Prefix}/n1/changes").Select(p => Parse(p)["version"]!.GetValue<long>()).ToList();
-        await Assert.That(versions).IsEquivalentTo(Enumerable.Range(1, 50).Select(i => (long)i));
+        await Assert.That(versions).IsEquivalentTo(Enumerable.Range(1, 50).Select(i => (long)i), TUnit.Assertions.Enums.CollectionOrdering.Matching);
         await Assert.That(versions.Distinct().Count()).IsEqualTo(50);
     }
 
@@ -134,7 +134,7 @@ public class NodeSyncAgentTests
         await Eventually.TrueAsync(() => h.Sync.PendingCount == 0 && h.Agent.StatesPublished == 1, TimeSpan.FromSeconds(10), "queue drained");
 
         var versions = h.Transport.PublishedOn($"{Prefix}/n1/changes").Select(p => Parse(p)["version"]!.GetValue<long>());
-        await Assert.That(versions).IsEquivalentTo(new long[] { 1, 3 });
+        await Assert.That(versions).IsEquivalentTo(new long[] { 1, 3 }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
         await Assert.That(h.Agent.OversizeSkipped).IsEqualTo(1);
         await Assert.That(h.Agent.Published).IsEqualTo(2);
         await Assert.That(Parse(h.Transport.PublishedOn($"{Prefix}/n1/state")[0])["version"]!.GetValue<long>()).IsEqualTo(3);

@@ -89,7 +89,7 @@ public class OfflineAutonomyTests
 
         // Never lost, and the receiving side applied each version exactly once, in order.
         await Assert.That(raw.Keys.Order()).IsEquivalentTo(Enumerable.Range(1, 1000).Select(i => (long)i));
-        await Assert.That(receiver.Applied).IsEquivalentTo(Enumerable.Range(1, 1000).Select(i => (long)i));
+        await Assert.That(receiver.Applied).IsEquivalentTo(Enumerable.Range(1, 1000).Select(i => (long)i), TUnit.Assertions.Enums.CollectionOrdering.Matching);
         await Assert.That(receiver.State["seq"]!.GetValue<int>()).IsEqualTo(1000);
         await Assert.That(receiver.OutOfOrder).IsEqualTo(0);
 

@@ -76,7 +76,7 @@ public class SyncLatencyMeasurement
             var burstMs = Enumerable.Range(1, burst).Select(i => Ms(arrivals[paced + i] - burstStart[i])).Order().ToArray();
             var seconds = (last - t0) / (double)Stopwatch.Frequency;
 
-            await Assert.That(order.ToArray()).IsEquivalentTo(Enumerable.Range(1, paced + burst).Select(i => (long)i));
+            await Assert.That(order.ToArray()).IsEquivalentTo(Enumerable.Range(1, paced + burst).Select(i => (long)i), TUnit.Assertions.Enums.CollectionOrdering.Matching);
             await Eventually.TrueAsync(() => sync.PendingCount == 0, TimeSpan.FromSeconds(30), "queue confirmed");
 
             Console.WriteLine(string.Create(

@@ -283,7 +283,7 @@ public class EdgeClusterTests
         await Assert.That(cluster.DeployLeastLoaded(Fn("f2"))).IsEqualTo("b");
         await Assert.That(cluster.DeployLeastLoaded(Fn("f3"))).IsEqualTo("c");
         await Assert.That(cluster.DeployLeastLoaded(Fn("f4"))).IsEqualTo("a");
-        await Assert.That(cluster.GetRuntime("a")!.ListFunctions().Select(f => f.Id)).IsEquivalentTo(new[] { "f1", "f4" });
+        await Assert.That(cluster.GetRuntime("a")!.ListFunctions().Select(f => f.Id)).IsEquivalentTo(new[] { "f1", "f4" }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
     }
 
     [Test]
