@@ -139,7 +139,7 @@ public static class EdgeHost
 
         if (app.Services.GetService<ClusterCoordinator>() is { } fleet)
         {
-            v1.MapFleetEndpoints(fleet, maxJsonDepth: settings.MaxJsonDepth);
+            v1.MapFleetEndpoints(fleet, settings.MaxBodyBytes, settings.MaxJsonDepth);
         }
 
         return app;

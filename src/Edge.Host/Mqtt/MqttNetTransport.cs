@@ -1,5 +1,6 @@
 using System.Buffers;
 using MQTTnet;
+using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
@@ -95,7 +96,16 @@ public sealed class MqttNetTransport : IMqttTransport
             .WithRetainFlag(retain)
             .WithContentType("application/json")
             .Build();
-        var result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        MqttClientPublishResult result;
+        try
+        {
+            result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MqttCommunicationException e)
+        {
+            // Callers see transport failures as I/O, whatever MQTTnet's own exception type (not connected, lost, timed out).
+            throw new IOException($"MQTT publish to '{topic}' failed: {e.Message}", e);
+        }
 
         // NoMatchingSubscribers (0x10) is a success: the broker took the message.
         if ((int)result.ReasonCode >= 0x80)

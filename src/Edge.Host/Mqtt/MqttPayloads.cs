@@ -211,12 +211,6 @@ public sealed class FleetDeployRequest
 /// <param name="Nodes">Their ids.</param>
 public sealed record FleetSendResult(int Sent, IReadOnlyList<string> Nodes);
 
-/// <summary>An RFC 9457 problem document.</summary>
-/// <param name="Type">Problem type URI.</param>
-/// <param name="Title">Short summary.</param>
-/// <param name="Status">HTTP status.</param>
-/// <param name="Detail">What exactly was wrong.</param>
-public sealed record FleetProblem(string Type, string Title, int Status, string Detail);
 
 /// <summary>
 /// State data on the wire as canonical JSON bytes: read by canonicalizing straight from the reader (no DOM; numbers keep
@@ -279,7 +273,6 @@ public sealed class NodeStatusJsonConverter() : JsonStringEnumConverter<EdgeNode
 [JsonSerializable(typeof(DesiredResult))]
 [JsonSerializable(typeof(FleetDeployRequest))]
 [JsonSerializable(typeof(FleetSendResult))]
-[JsonSerializable(typeof(FleetProblem))]
 public sealed partial class MqttJsonContext : JsonSerializerContext;
 
 /// <summary>Serialize/parse helpers over <see cref="MqttJsonContext"/>.</summary>

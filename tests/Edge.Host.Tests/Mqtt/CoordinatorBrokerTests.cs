@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Edge.Host.Fleet;
+using Edge.Host.Http;
 using Edge.Host.Mqtt;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
@@ -177,7 +178,7 @@ public class CoordinatorBrokerTests(SharedMosquitto broker)
 
         using (var r = await http.PostAsync("/v1/cluster/nodes/n1/desired", Json("""{"version":13,"data":""")))
         {
-            await Problem(r, HttpStatusCode.BadRequest, "malformed");
+            await Problem(r, HttpStatusCode.BadRequest, "Malformed JSON");
         }
 
         using (var r = await http.PostAsync("/v1/cluster/deploy", Json("""{"functionId":"echo","action":"explode"}""")))
