@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Diagnostics.Metrics;
 using System.Text;
 using Edge.Host.Cli;
 using Edge.Host.Fleet;
 using Edge.Host.Functions;
 using Edge.Host.Http;
+using Edge.Host.Metrics;
 using Edge.Host.Mqtt;
 using Edge.Host.Node;
 using Edge.Runtime;
@@ -100,10 +102,8 @@ public static class EdgeHost
             builder.Services.AddSingleton(services =>
             {
                 var local = services.GetRequiredService<LocalNode>();
-                var agent = new NodeSyncAgent(local.Node, local.Runtime, local.Synchronizer, mqtt, local.Time, local.Catalog.Find,
-                    logger: services.GetRequiredService<ILogger<NodeSyncAgent>>());
-                local.MetricSources.Add(agent);
-                return agent;
+                return new NodeSyncAgent(local.Node, local.Runtime, local.Synchronizer, mqtt, local.Time, local.Catalog.Find,
+                    logger: services.GetRequiredService<ILogger<NodeSyncAgent>>(), meterFactory: services.GetRequiredService<IMeterFactory>());
             });
             builder.Services.AddHostedService(services => services.GetRequiredService<NodeSyncAgent>());
         }
@@ -114,16 +114,18 @@ public static class EdgeHost
             builder.Services.AddSingleton(services =>
             {
                 var local = services.GetRequiredService<LocalNode>();
-                var coordinator = new ClusterCoordinator(services.GetRequiredService<FleetRegistry>(), mqtt, $"{local.Node.Id}-coordinator", local.Time,
-                    logger: services.GetRequiredService<ILogger<ClusterCoordinator>>());
-                local.MetricSources.Add(coordinator);
-                return coordinator;
+                return new ClusterCoordinator(services.GetRequiredService<FleetRegistry>(), mqtt, $"{local.Node.Id}-coordinator", local.Time,
+                    logger: services.GetRequiredService<ILogger<ClusterCoordinator>>(), meterFactory: services.GetRequiredService<IMeterFactory>());
             });
             builder.Services.AddHostedService(services => services.GetRequiredService<ClusterCoordinator>());
         }
 
+        // The MQTT side's instruments come from this host's meter factory; /metrics reads them through one listener.
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton(services => new MeterExporter(services.GetRequiredService<IMeterFactory>()));
         var app = builder.Build();
         var node = app.Services.GetRequiredService<LocalNode>(); // opens (and recovers) the journal now, not on first request
+        node.MetricSources.Add(app.Services.GetRequiredService<MeterExporter>());
         app.UseStatusCodePages(context => Problems.ForBodylessStatus(context.HttpContext));
         if (settings.IsLoopbackOnly())
         {
@@ -133,7 +135,7 @@ public static class EdgeHost
         var v1 = app.MapEdgeApi(node);
         if (mqtt is not null)
         {
-            // Built now, so /metrics lists its counters from the first request.
+            // Built now, so /metrics lists its instruments from the first request.
             app.Services.GetRequiredService<NodeSyncAgent>();
         }
 

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using Edge.Host.Fleet;
 using Edge.Host.Functions;
-using Edge.Host.Node;
+using Edge.Host.Metrics;
 using Edge.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,11 +14,13 @@ namespace Edge.Host.Mqtt;
 /// The coordinator role: keeps a <see cref="FleetRegistry"/> from the fleet's heartbeats and presence messages, marks
 /// nodes Offline on their last will or on heartbeat timeout, and pushes desired states and deployment intents.
 /// </summary>
-public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposable, IMetricSource
+public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposable
 {
     private readonly FleetRegistry _registry;
     private readonly MqttOptions _options;
     private readonly TimeProvider _time;
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly IMqttTransport _transport;
     private readonly bool _ownsTransport;
     private readonly ILogger _logger;
@@ -46,13 +49,15 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
     /// <param name="timeProvider">Clock for the timeout sweep (the registry should use the same one).</param>
     /// <param name="transport">The transport; an <see cref="MqttNetTransport"/> over <paramref name="options"/> when null.</param>
     /// <param name="logger">Logger.</param>
+    /// <param name="meterFactory">Makes the meter of the coordinator's instruments (the host's); a meter of its own when null.</param>
     public ClusterCoordinator(
         FleetRegistry registry,
         MqttOptions options,
         string? clientId = null,
         TimeProvider? timeProvider = null,
         IMqttTransport? transport = null,
-        ILogger<ClusterCoordinator>? logger = null)
+        ILogger<ClusterCoordinator>? logger = null,
+        IMeterFactory? meterFactory = null)
     {
         _registry = registry ?? throw new ArgumentNullException(nameof(registry));
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -66,6 +71,8 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
         _ownsTransport = transport is null;
         _transport = transport ?? new MqttNetTransport(options);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _ownsMeter = meterFactory is null;
+        _meter = Measurements.Create(meterFactory, MeterName);
         _topics = new MqttTopics(options.TopicPrefix);
         _connection = new MqttConnectionLoop(
             _transport,
@@ -76,7 +83,11 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
             _logger);
         _transport.ConnectionLost += _connection.OnConnectionLost;
         _transport.MessageReceived += OnMessageAsync;
+        CreateInstruments(_meter);
     }
+
+    /// <summary>The name of the coordinator's meter.</summary>
+    public const string MeterName = "Edge.Mqtt.Coordinator";
 
     /// <summary>Raised when the coordinator changes a node's status (id, new status).</summary>
     public event Action<string, EdgeNodeStatus>? NodeStatusChanged;
@@ -170,6 +181,10 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
         }
 
         _stopping?.Dispose();
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
     }
 
     /// <summary>
@@ -234,28 +249,31 @@ public sealed partial class ClusterCoordinator : IHostedService, IAsyncDisposabl
         return SendAsync(Targets(nodeId, capability), MqttTopics.DeployLeaf, payload, desired: false, cancellationToken);
     }
 
-    /// <summary>The coordinator's counters as Prometheus samples (names <c>edge_coordinator_*</c>).</summary>
-    public IEnumerable<MetricSample> MetricSamples()
+    /// <summary>The coordinator's counters as <see cref="System.Diagnostics.Metrics"/> instruments (names <c>edge_coordinator_*</c>).</summary>
+    private void CreateInstruments(Meter meter)
     {
-        var health = _registry.Health();
-        yield return new("edge_coordinator_connected", "gauge", "1 when the coordinator is connected to the MQTT broker.", IsConnected ? 1 : 0);
-        yield return new("edge_coordinator_reconnects_total", "counter", "Successful coordinator reconnections after the first connection.", _connection.Reconnects);
-        yield return new("edge_coordinator_nodes", "gauge", "Cluster nodes by status.", health.Online, "status=\"online\"");
-        yield return new("edge_coordinator_nodes", "gauge", "Cluster nodes by status.", health.Offline, "status=\"offline\"");
-        yield return new("edge_coordinator_nodes", "gauge", "Cluster nodes by status.", health.Degraded, "status=\"degraded\"");
-        yield return new("edge_coordinator_nodes", "gauge", "Cluster nodes by status.", health.Syncing, "status=\"syncing\"");
-        yield return new("edge_coordinator_nodes", "gauge", "Cluster nodes by status.", health.Maintenance, "status=\"maintenance\"");
-        yield return new("edge_coordinator_heartbeats_total", "counter", "Heartbeats accepted.", HeartbeatsReceived);
-        yield return new("edge_coordinator_offline_total", "counter", "Nodes marked Offline, by cause.", LastWills, "cause=\"last_will\"");
-        yield return new("edge_coordinator_offline_total", "counter", "Nodes marked Offline, by cause.", TimedOut, "cause=\"heartbeat_timeout\"");
-        yield return new("edge_coordinator_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedMalformed, "reason=\"malformed\"");
-        yield return new("edge_coordinator_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedOversize, "reason=\"oversize\"");
-        yield return new("edge_coordinator_sent_total", "counter", "Messages sent to nodes, by kind.", Interlocked.Read(ref _desiredSent), "kind=\"desired\"");
-        yield return new("edge_coordinator_sent_total", "counter", "Messages sent to nodes, by kind.", Interlocked.Read(ref _deploySent), "kind=\"deploy\"");
+        meter.CreateObservableGauge("edge_coordinator_connected", () => IsConnected ? 1 : 0, description: "1 when the coordinator is connected to the MQTT broker.");
+        meter.CreateObservableCounter("edge_coordinator_reconnects_total", () => _connection.Reconnects, description: "Successful coordinator reconnections after the first connection.");
+        meter.CreateObservableGauge(
+            "edge_coordinator_nodes",
+            () => _registry.Health() is var h
+                ? Measurements.By("status", ("online", h.Online), ("offline", h.Offline), ("degraded", h.Degraded), ("syncing", h.Syncing), ("maintenance", h.Maintenance))
+                : [],
+            description: "Fleet nodes by status.");
+        meter.CreateObservableCounter("edge_coordinator_heartbeats_total", () => HeartbeatsReceived, description: "Heartbeats accepted.");
+        meter.CreateObservableCounter(
+            "edge_coordinator_offline_total",
+            () => Measurements.By("cause", ("last_will", LastWills), ("heartbeat_timeout", TimedOut)),
+            description: "Nodes marked Offline, by cause.");
+        meter.CreateObservableCounter(
+            "edge_coordinator_rejected_total",
+            () => Measurements.By("reason", ("malformed", RejectedMalformed), ("oversize", RejectedOversize)),
+            description: "Inbound messages rejected, by reason.");
+        meter.CreateObservableCounter(
+            "edge_coordinator_sent_total",
+            () => Measurements.By("kind", ("desired", Interlocked.Read(ref _desiredSent)), ("deploy", Interlocked.Read(ref _deploySent))),
+            description: "Messages sent to nodes, by kind.");
     }
-
-    /// <inheritdoc />
-    IEnumerable<MetricSample> IMetricSource.Samples() => MetricSamples();
 
     /// <summary>Validates and applies one inbound message (heartbeat, status, results). Never throws for bad input.</summary>
     internal void Handle(MqttIncomingMessage message)

@@ -1,6 +1,7 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Edge.Host.Functions;
-using Edge.Host.Node;
+using Edge.Host.Metrics;
 using Edge.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,8 +19,11 @@ namespace Edge.Host.Mqtt;
 /// Delivery is at-least-once: a change whose PUBACK was lost with the connection (or whose confirm was lost with the
 /// process) is sent again. Receivers apply each version once — they ignore a change whose version they already have.
 /// </remarks>
-public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IMetricSource
+public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable
 {
+    /// <summary>The name of the agent's meter.</summary>
+    public const string MeterName = "Edge.Mqtt.Node";
+
     /// <summary>Acknowledged changes confirmed in one <see cref="EdgeSynchronizer.ConfirmSync"/> call at most (one journal write per batch).</summary>
     internal const int ConfirmBatch = 64;
 
@@ -28,6 +32,8 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
     private readonly EdgeSynchronizer _sync;
     private readonly MqttOptions _options;
     private readonly TimeProvider _time;
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
     private readonly Func<string, EdgeFunction?> _catalog;
     private readonly IMqttTransport _transport;
     private readonly bool _ownsTransport;
@@ -67,6 +73,7 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
     /// <param name="catalog">Looks up a function by id for <c>deploy</c> intents; null refuses every deploy intent.</param>
     /// <param name="transport">The transport; an <see cref="MqttNetTransport"/> over <paramref name="options"/> when null.</param>
     /// <param name="logger">Logger.</param>
+    /// <param name="meterFactory">Makes the meter of the agent's instruments (the host's, so its /metrics exports them); a meter of its own when null.</param>
     public NodeSyncAgent(
         EdgeNode node,
         EdgeRuntime runtime,
@@ -75,7 +82,8 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         TimeProvider? timeProvider = null,
         Func<string, EdgeFunction?>? catalog = null,
         IMqttTransport? transport = null,
-        ILogger<NodeSyncAgent>? logger = null)
+        ILogger<NodeSyncAgent>? logger = null,
+        IMeterFactory? meterFactory = null)
     {
         _node = node ?? throw new ArgumentNullException(nameof(node));
         _runtime = runtime ?? throw new ArgumentNullException(nameof(runtime));
@@ -96,6 +104,8 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         _ownsTransport = transport is null;
         _transport = transport ?? new MqttNetTransport(options);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _ownsMeter = meterFactory is null;
+        _meter = Measurements.Create(meterFactory, MeterName);
         _topics = new MqttTopics(options.TopicPrefix);
         _stateTopic = _topics.For(node.Id, MqttTopics.StateLeaf);
         _changesTopic = _topics.For(node.Id, MqttTopics.ChangesLeaf);
@@ -103,6 +113,7 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         _connection.Connected += Wake;
         _transport.ConnectionLost += _connection.OnConnectionLost;
         _transport.MessageReceived += OnMessageAsync;
+        CreateInstruments(_meter);
     }
 
     /// <summary>The topic tree.</summary>
@@ -122,6 +133,9 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
 
     /// <summary>Heartbeats sent.</summary>
     public long Heartbeats => Interlocked.Read(ref _heartbeats);
+
+    /// <summary>Publishes that failed (connection lost or broker refusal).</summary>
+    public long PublishFailures => Interlocked.Read(ref _publishFailures);
 
     /// <summary>Inbound messages rejected as malformed (bad JSON, wrong types, missing members, bad action).</summary>
     public long RejectedMalformed => Interlocked.Read(ref _rejectedMalformed);
@@ -226,27 +240,36 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
 
         _stopping?.Dispose();
         _drainGate.Dispose();
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
     }
 
-    /// <summary>The agent's counters as Prometheus samples (names <c>edge_mqtt_*</c>).</summary>
-    public IEnumerable<MetricSample> MetricSamples()
+    /// <summary>The agent's counters as <see cref="System.Diagnostics.Metrics"/> instruments (names <c>edge_mqtt_*</c>, the Prometheus names).</summary>
+    private void CreateInstruments(Meter meter)
     {
-        yield return new("edge_mqtt_connected", "gauge", "1 when the node is connected to the MQTT broker.", IsConnected ? 1 : 0);
-        yield return new("edge_mqtt_reconnects_total", "counter", "Successful MQTT reconnections after the first connection.", Reconnects);
-        yield return new("edge_mqtt_connect_failures_total", "counter", "Failed MQTT connect attempts.", _connection.FailedAttempts);
-        yield return new("edge_mqtt_changes_published_total", "counter", "State changes published and acknowledged by the broker (PUBACK).", Published);
-        yield return new("edge_mqtt_changes_confirmed_total", "counter", "Pending changes confirmed after their PUBACK.", Confirmed);
-        yield return new("edge_mqtt_state_published_total", "counter", "Retained state publications.", StatesPublished);
-        yield return new("edge_mqtt_heartbeats_total", "counter", "Heartbeats sent.", Heartbeats);
-        yield return new("edge_mqtt_publish_failures_total", "counter", "Publishes that failed (connection lost or broker refusal).", Interlocked.Read(ref _publishFailures));
-        yield return new("edge_mqtt_outgoing_oversize_total", "counter", "Changes or states too large to publish (skipped; the retained state carries their effect when it fits).", OversizeSkipped);
-        yield return new("edge_mqtt_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedMalformed, "reason=\"malformed\"");
-        yield return new("edge_mqtt_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedChecksum, "reason=\"checksum\"");
-        yield return new("edge_mqtt_rejected_total", "counter", "Inbound messages rejected, by reason.", RejectedOversize, "reason=\"oversize\"");
-        yield return new("edge_mqtt_desired_total", "counter", "Desired states received, by outcome.", DesiredApplied, "outcome=\"applied\"");
-        yield return new("edge_mqtt_desired_total", "counter", "Desired states received, by outcome.", DesiredRefused, "outcome=\"refused\"");
-        yield return new("edge_mqtt_deploy_intents_total", "counter", "Deployment intents received, by outcome.", DeployApplied, "outcome=\"applied\"");
-        yield return new("edge_mqtt_deploy_intents_total", "counter", "Deployment intents received, by outcome.", DeployRefused, "outcome=\"refused\"");
+        meter.CreateObservableGauge("edge_mqtt_connected", () => IsConnected ? 1 : 0, description: "1 when the node is connected to the MQTT broker.");
+        meter.CreateObservableCounter("edge_mqtt_reconnects_total", () => Reconnects, description: "Successful MQTT reconnections after the first connection.");
+        meter.CreateObservableCounter("edge_mqtt_connect_failures_total", () => _connection.FailedAttempts, description: "Failed MQTT connect attempts.");
+        meter.CreateObservableCounter("edge_mqtt_changes_published_total", () => Published, description: "State changes published and acknowledged by the broker (PUBACK).");
+        meter.CreateObservableCounter("edge_mqtt_changes_confirmed_total", () => Confirmed, description: "Pending changes confirmed after their PUBACK.");
+        meter.CreateObservableCounter("edge_mqtt_state_published_total", () => StatesPublished, description: "Retained state publications.");
+        meter.CreateObservableCounter("edge_mqtt_heartbeats_total", () => Heartbeats, description: "Heartbeats sent.");
+        meter.CreateObservableCounter("edge_mqtt_publish_failures_total", () => PublishFailures, description: "Publishes that failed (connection lost or broker refusal).");
+        meter.CreateObservableCounter("edge_mqtt_outgoing_oversize_total", () => OversizeSkipped, description: "Changes or states too large to publish (skipped; the retained state carries their effect when it fits).");
+        meter.CreateObservableCounter(
+            "edge_mqtt_rejected_total",
+            () => Measurements.By("reason", ("malformed", RejectedMalformed), ("checksum", RejectedChecksum), ("oversize", RejectedOversize)),
+            description: "Inbound messages rejected, by reason.");
+        meter.CreateObservableCounter(
+            "edge_mqtt_desired_total",
+            () => Measurements.By("outcome", ("applied", DesiredApplied), ("refused", DesiredRefused)),
+            description: "Desired states received, by outcome.");
+        meter.CreateObservableCounter(
+            "edge_mqtt_deploy_intents_total",
+            () => Measurements.By("outcome", ("applied", DeployApplied), ("refused", DeployRefused)),
+            description: "Deployment intents received, by outcome.");
     }
 
     private MqttConnectRequest ConnectRequest() => new(
@@ -524,9 +547,6 @@ public sealed partial class NodeSyncAgent : IHostedService, IAsyncDisposable, IM
         {
         }
     }
-
-    /// <inheritdoc />
-    IEnumerable<MetricSample> IMetricSource.Samples() => MetricSamples();
 
     /// <summary>Validates and applies one inbound message. Never throws for bad input: it is counted and dropped.</summary>
     internal async Task HandleAsync(MqttIncomingMessage message, CancellationToken ct)

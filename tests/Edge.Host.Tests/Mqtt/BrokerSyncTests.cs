@@ -244,8 +244,10 @@ internal sealed class BrokerNode : IAsyncDisposable
             MaxMessageBytes = maxMessageBytes,
         };
         configure?.Invoke(Options);
-        Agent = new NodeSyncAgent(Node, Runtime, Sync, Options, catalog: catalog, logger: TestLogging.Factory.CreateLogger<NodeSyncAgent>());
+        Agent = new NodeSyncAgent(Node, Runtime, Sync, Options, catalog: catalog, logger: TestLogging.Factory.CreateLogger<NodeSyncAgent>(), meterFactory: Meters.Factory);
     }
+
+    public TestMeters Meters { get; } = new();
 
     public EdgeNode Node { get; }
 
@@ -262,5 +264,6 @@ internal sealed class BrokerNode : IAsyncDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await Agent.StopAsync(timeout.Token);
         await Agent.DisposeAsync();
+        Meters.Dispose();
     }
 }

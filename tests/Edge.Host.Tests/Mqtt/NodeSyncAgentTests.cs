@@ -296,7 +296,7 @@ public class NodeSyncAgentTests
         await Eventually.TrueAsync(() => h.Agent.DesiredApplied == 1, TimeSpan.FromSeconds(10), "valid desired applied");
         await Assert.That(h.Sync.LocalVersion).IsEqualTo(50);
 
-        var samples = h.Agent.MetricSamples().ToList();
+        var samples = h.Meters.Samples().ToList();
         await Assert.That(samples.Single(s => s.Name == "edge_mqtt_rejected_total" && s.Labels == "reason=\"malformed\"").Value).IsEqualTo(13);
         await Assert.That(samples.Single(s => s.Name == "edge_mqtt_rejected_total" && s.Labels == "reason=\"checksum\"").Value).IsEqualTo(2);
         await Assert.That(samples.Single(s => s.Name == "edge_mqtt_rejected_total" && s.Labels == "reason=\"oversize\"").Value).IsEqualTo(2);
@@ -341,7 +341,7 @@ public class NodeSyncAgentTests
         await Assert.That(h.Agent.RejectedMalformed).IsEqualTo(1);
         await Assert.That(h.Agent.RejectedChecksum).IsEqualTo(0);
         await Assert.That(h.Agent.DesiredApplied + h.Agent.DesiredRefused).IsEqualTo(0);
-        await Assert.That(h.Agent.MetricSamples().Single(s => s.Name == "edge_mqtt_rejected_total" && s.Labels == "reason=\"malformed\"").Value).IsEqualTo(1);
+        await Assert.That(h.Meters.Samples().Single(s => s.Name == "edge_mqtt_rejected_total" && s.Labels == "reason=\"malformed\"").Value).IsEqualTo(1);
         await Assert.That(h.Sync.GetLocalState()).IsSameReferenceAs(before);
         await Assert.That(h.Sync.Summary()).IsEqualTo(summaryBefore);
         await Assert.That(h.Sync.SyncHistory(256).Count).IsEqualTo(historyBefore);
@@ -583,8 +583,10 @@ public class NodeSyncAgentTests
                 MaxMessageBytes = maxMessageBytes,
                 MaxJsonDepth = maxJsonDepth,
             };
-            Agent = new NodeSyncAgent(Node, Runtime, Sync, options, catalog: catalog, transport: Transport);
+            Agent = new NodeSyncAgent(Node, Runtime, Sync, options, catalog: catalog, transport: Transport, meterFactory: Meters.Factory);
         }
+
+        public TestMeters Meters { get; } = new();
 
         public EdgeNode Node { get; }
 
@@ -596,6 +598,10 @@ public class NodeSyncAgentTests
 
         public NodeSyncAgent Agent { get; }
 
-        public ValueTask DisposeAsync() => Agent.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            await Agent.DisposeAsync();
+            Meters.Dispose();
+        }
     }
 }

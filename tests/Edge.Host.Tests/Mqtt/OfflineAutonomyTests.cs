@@ -81,7 +81,7 @@ public class OfflineAutonomyTests
         await Eventually.TrueAsync(() => raw.Count == 1000, TimeSpan.FromSeconds(60), $"all 1000 versions at the subscriber (has {raw.Count})");
 
         var redelivered = raw.Where(kv => kv.Value > 1).Select(kv => kv.Key).OrderBy(v => v).ToList();
-        var nodeFailures = node.Agent.MetricSamples().Single(s => s.Name == "edge_mqtt_publish_failures_total").Value;
+        var nodeFailures = node.Meters.Samples().Single(s => s.Name == "edge_mqtt_publish_failures_total").Value;
         Console.WriteLine(
             $"1000 updates, 2 broker restarts: {raw.Values.Sum()} raw arrivals, {redelivered.Count} versions redelivered " +
             $"[{string.Join(",", redelivered)}], {brokerRedeliveries} with the DUP flag (broker redelivery), " +

@@ -25,7 +25,7 @@ public class TlsBrokerTests
 
         await Eventually.TrueAsync(() => trusting.Sync.IsSynced && trusting.Agent.Confirmed == 1, TimeSpan.FromSeconds(20), "TLS node synced");
         await Eventually.TrueAsync(
-            () => strict.Agent.MetricSamples().Single(s => s.Name == "edge_mqtt_connect_failures_total").Value >= 2,
+            () => strict.Meters.Samples().Single(s => s.Name == "edge_mqtt_connect_failures_total").Value >= 2,
             TimeSpan.FromSeconds(20),
             "untrusting node refused");
 
