@@ -83,7 +83,9 @@ public static class EdgeCommandLine
     {
         ArgumentNullException.ThrowIfNull(result);
         var command = result.CommandResult.Command is RootCommand ? "" : result.CommandResult.Command.Name + " ";
-        return $"{result.Errors[0].Message.TrimEnd('.')}; run 'edge-host {command}--help'";
+        // An unknown word also leaves "no command given"; the word is the better clue.
+        var error = result.Errors.FirstOrDefault(e => result.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal))) ?? result.Errors[0];
+        return $"{error.Message.TrimEnd('.')}; run 'edge-host {command}--help'";
     }
 
     private static RootCommand CreateRoot()

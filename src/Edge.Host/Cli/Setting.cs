@@ -25,7 +25,7 @@ public sealed record Setting(string Flag, string Env, string Key, SettingKind Ki
 
     /// <summary>
     /// The configuration entries for <paramref name="text"/>: spellings the binder does not read are made canonical
-    /// (<c>yes</c> -> <c>true</c>, <c>remote-wins</c> -> <c>RemoteWins</c>, seconds -> a TimeSpan, a comma list -> indexed keys).
+    /// (<c>yes</c> -> <c>true</c>, <c>remote-wins</c> -> <c>RemoteWins</c>, seconds -> a TimeSpan).
     /// </summary>
     /// <returns>Null when <paramref name="text"/> is not a value of this kind; <paramref name="problem"/> says why.</returns>
     public IEnumerable<KeyValuePair<string, string?>>? Entries(string text, out string? problem)
@@ -58,8 +58,7 @@ public sealed record Setting(string Flag, string Env, string Key, SettingKind Ki
                 problem = choice is null ? $"'{text}' is not {string.Join(", ", Choices[..^1])} or {Choices[^1]}" : null;
                 return choice is null ? null : [new(Key, choice.Replace("-", "", StringComparison.Ordinal))];
             case SettingKind.List:
-                return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                    .Select((item, i) => new KeyValuePair<string, string?>($"{Key}:{i}", item));
+                return [new(Key, string.Join(',', text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))];
         }
 
         return [new(Key, text)];
@@ -97,7 +96,6 @@ public sealed record Setting(string Flag, string Env, string Key, SettingKind Ki
         new("broker-credentials", "EDGE_BROKER_CREDENTIALS", "Broker:CredentialsFile", SettingKind.Text, "embedded broker's username/password file (required beyond loopback)"),
     ];
 
-    /// <summary>The setting whose configuration key is <paramref name="key"/> (or a list item of it), if any.</summary>
-    public static Setting? ForKey(string key) =>
-        All.FirstOrDefault(s => key.Equals(s.Key, StringComparison.OrdinalIgnoreCase) || key.StartsWith(s.Key + ":", StringComparison.OrdinalIgnoreCase));
+    /// <summary>The setting whose configuration key is <paramref name="key"/>, if any.</summary>
+    public static Setting? ForKey(string key) => All.FirstOrDefault(s => key.Equals(s.Key, StringComparison.OrdinalIgnoreCase));
 }

@@ -107,7 +107,7 @@ public static partial class SettingsLoader
         {
             file = new ConfigurationBuilder().AddJsonStream(new MemoryStream(File.ReadAllBytes(path))).Build();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException)
         {
             throw new SettingsException("config", $"cannot read '{path}': {(ex.InnerException ?? ex).Message}");
         }

@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text;
-using Edge.Host.Options;
 using Edge.Host.Functions;
 using Edge.Host.Node;
+using Edge.Host.Options;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
