@@ -8,6 +8,7 @@ using Edge.Host.Http;
 using Edge.Host.Metrics;
 using Edge.Host.Mqtt;
 using Edge.Host.Node;
+using Edge.Host.Options;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -31,24 +32,29 @@ public static class EdgeHost
     /// <returns>The process exit code: 0 success, 1 failure, 2 bad usage or configuration.</returns>
     public static async Task<int> RunAsync(string[] args, IReadOnlyList<EdgeFunctionDescriptor> descriptors, Action<EdgeRuntime> deployAll)
     {
-        CommandLine command;
+        var line = EdgeCommandLine.Parse(args);
+        if (line.Errors.Count > 0)
+        {
+            await Console.Error.WriteLineAsync("edge-host: " + EdgeCommandLine.Error(line));
+            return 2;
+        }
+
+        var command = line.CommandResult.Command.Name;
+        if (EdgeCommandLine.IsHelp(line))
+        {
+            return await line.InvokeAsync();
+        }
+
+        if (command == "version")
+        {
+            Console.Out.WriteLine($"edge-host {Version}");
+            return 0;
+        }
+
         HostSettings settings;
         try
         {
-            command = CommandLine.Parse(args);
-            if (command.Help)
-            {
-                Console.Out.Write(CommandLine.HelpText(command.Command));
-                return 0;
-            }
-
-            if (command.Command == "version")
-            {
-                Console.Out.WriteLine($"edge-host {Version}");
-                return 0;
-            }
-
-            settings = HostSettings.Load(command.Flags, Environment.GetEnvironmentVariable);
+            settings = SettingsLoader.Load(EdgeCommandLine.Flags(line), Environment.GetEnvironmentVariable);
         }
         catch (SettingsException e)
         {
@@ -57,10 +63,10 @@ public static class EdgeHost
         }
 
         var catalog = new FunctionCatalog(descriptors, deployAll);
-        return command.Command switch
+        return command switch
         {
             "functions" => ListFunctions(catalog),
-            "invoke" => await InvokeAsync(command, catalog, settings),
+            "invoke" => await InvokeAsync(line.GetValue(EdgeCommandLine.FunctionId)!, line.GetValue(EdgeCommandLine.Json)!, catalog, settings),
             _ => await ServeAsync(settings, catalog),
         };
     }
@@ -71,11 +77,11 @@ public static class EdgeHost
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(catalog);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.UseUrls(settings.SplitUrls());
+        builder.WebHost.UseUrls(settings.Http.SplitUrls());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = settings.MaxBodyBytes;
+            kestrel.Limits.MaxRequestBodySize = settings.Http.MaxBodyBytes;
         });
         builder.Services.AddSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = catalog.LongestTimeout + TimeSpan.FromSeconds(5));
@@ -91,12 +97,12 @@ public static class EdgeHost
         builder.Services.AddSingleton(services =>
             new LocalNode(settings, catalog, services.GetRequiredService<ILoggerFactory>().CreateLogger("edge-host"), timeProvider));
 
-        var mqtt = settings.Mqtt is null ? null : MqttOptionsFrom(settings);
-        if (mqtt?.Validate() is { } mqttProblem)
-        {
-            throw new SettingsException("mqtt", mqttProblem);
-        }
-
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Node));
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Http));
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Journal));
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Coordinator));
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Broker));
+        var mqtt = settings.Mqtt;
         if (mqtt is not null)
         {
             builder.Services.AddSingleton(services =>
@@ -108,7 +114,7 @@ public static class EdgeHost
             builder.Services.AddHostedService(services => services.GetRequiredService<NodeSyncAgent>());
         }
 
-        if (mqtt is not null && settings.Coordinator)
+        if (mqtt is not null && settings.Coordinator.Enabled)
         {
             builder.Services.AddSingleton(services => new FleetRegistry(services.GetRequiredService<LocalNode>().Time));
             builder.Services.AddSingleton(services =>
@@ -127,7 +133,7 @@ public static class EdgeHost
         var node = app.Services.GetRequiredService<LocalNode>(); // opens (and recovers) the journal now, not on first request
         node.MetricSources.Add(app.Services.GetRequiredService<MeterExporter>());
         app.UseStatusCodePages(context => Problems.ForBodylessStatus(context.HttpContext));
-        if (settings.IsLoopbackOnly())
+        if (settings.Http.IsLoopbackOnly())
         {
             app.UseLoopbackHostCheck();
         }
@@ -141,26 +147,11 @@ public static class EdgeHost
 
         if (app.Services.GetService<ClusterCoordinator>() is { } fleet)
         {
-            v1.MapFleetEndpoints(fleet, settings.MaxBodyBytes, settings.MaxJsonDepth);
+            v1.MapFleetEndpoints(fleet, settings.Http.MaxBodyBytes, settings.Http.MaxJsonDepth);
         }
 
         return app;
     }
-
-    private static MqttOptions MqttOptionsFrom(HostSettings settings) => new()
-    {
-        Broker = settings.Mqtt!,
-        ClientId = settings.MqttClientId,
-        Username = settings.MqttUsername,
-        Password = settings.MqttPassword,
-        Tls = settings.MqttTls ? true : null,
-        TopicPrefix = settings.MqttTopicPrefix,
-        HeartbeatInterval = TimeSpan.FromSeconds(settings.HeartbeatSeconds),
-        // A silently dead link is noticed after ~1.5 keep-alives: two heartbeats keeps the last will prompt.
-        KeepAlive = TimeSpan.FromSeconds(Math.Ceiling(Math.Max(2, settings.HeartbeatSeconds * 2))),
-        OfflineTimeout = TimeSpan.FromSeconds(settings.OfflineAfterSeconds),
-        MaxJsonDepth = settings.MaxJsonDepth,
-    };
 
     private static async Task<int> ServeAsync(HostSettings settings, FunctionCatalog catalog)
     {
@@ -176,7 +167,7 @@ public static class EdgeHost
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            await Console.Error.WriteLineAsync($"edge-host: cannot open the data directory '{settings.DataDir}': {e.Message}");
+            await Console.Error.WriteLineAsync($"edge-host: cannot open the data directory '{settings.Journal.DataDir}': {e.Message}");
             return 1;
         }
 
@@ -186,14 +177,14 @@ public static class EdgeHost
             var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("edge-host");
             app.Lifetime.ApplicationStarted.Register(() => log.LogInformation(
                 "node {NodeId} serving {Count} functions on {Urls}; state v{Version} ({Pending} pending) in {DataDir}",
-                node.Node.Id, node.Runtime.FunctionCount, settings.Urls, node.Synchronizer.LocalVersion, node.Synchronizer.PendingCount, Path.GetFullPath(settings.DataDir)));
+                node.Node.Id, node.Runtime.FunctionCount, settings.Http.Urls, node.Synchronizer.LocalVersion, node.Synchronizer.PendingCount, Path.GetFullPath(settings.Journal.DataDir)));
             try
             {
                 await app.RunAsync();
             }
             catch (IOException e)
             {
-                await Console.Error.WriteLineAsync($"edge-host: cannot listen on '{settings.Urls}': {e.Message}");
+                await Console.Error.WriteLineAsync($"edge-host: cannot listen on '{settings.Http.Urls}': {e.Message}");
                 return 1;
             }
 
@@ -225,18 +216,12 @@ public static class EdgeHost
         return 0;
     }
 
-    private static async Task<int> InvokeAsync(CommandLine command, FunctionCatalog catalog, HostSettings settings)
+    private static async Task<int> InvokeAsync(string id, string json, FunctionCatalog catalog, HostSettings settings)
     {
-        if (command.Arguments.Count != 1)
-        {
-            await Console.Error.WriteLineAsync("edge-host: invoke needs exactly one function id; run 'edge-host invoke --help'");
-            return 2;
-        }
-
-        var runtime = new EdgeRuntime(new EdgeNode(settings.NodeId, settings.NodeName ?? settings.NodeId));
+        var runtime = new EdgeRuntime(new EdgeNode(settings.Node.Id, settings.Node.Name ?? settings.Node.Id));
         catalog.DeployAll(runtime);
-        var arguments = Encoding.UTF8.GetBytes(command.Flags.GetValueOrDefault("json") ?? "{}");
-        var body = new Http.RequestBody(settings.MaxBodyBytes, settings.MaxJsonDepth);
+        var arguments = Encoding.UTF8.GetBytes(json);
+        var body = new Http.RequestBody(settings.Http.MaxBodyBytes, settings.Http.MaxJsonDepth);
         if (body.Validate(arguments) is { } problem)
         {
             await Console.Error.WriteLineAsync("edge-host: " + problem);
@@ -246,7 +231,7 @@ public static class EdgeHost
         var result = new ArrayBufferWriter<byte>();
         try
         {
-            await runtime.InvokeJsonAsync(command.Arguments[0], arguments, result);
+            await runtime.InvokeJsonAsync(id, arguments, result);
         }
         catch (Exception e) when (e is ArgumentException or TimeoutException or EdgeExecutionException or System.Text.Json.JsonException)
         {

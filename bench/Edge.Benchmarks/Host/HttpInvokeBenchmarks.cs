@@ -4,8 +4,8 @@ using System.Text;
 using System.Text.Json.Serialization;
 using BenchmarkDotNet.Attributes;
 using Edge.Host;
-using Edge.Host.Cli;
 using Edge.Host.Functions;
+using Edge.Host.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -61,7 +61,7 @@ public class HttpInvokeBenchmarks
         await _bare.StartAsync();
 
         _dataDir = Directory.CreateTempSubdirectory("edge-bench-http-").FullName;
-        var settings = HostSettings.Load(
+        var settings = SettingsLoader.Load(
             new Dictionary<string, string> { ["urls"] = "http://127.0.0.1:0", ["data-dir"] = _dataDir, ["node-id"] = "bench-node" },
             _ => null);
         _edge = EdgeHost.BuildApp(settings, new FunctionCatalog(EdgeFunctionTable.Descriptors, EdgeFunctionTable.DeployAll));

@@ -1,4 +1,4 @@
-using Edge.Host.Cli;
+using Edge.Host.Options;
 using Edge.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -7,7 +7,7 @@ namespace Edge.Host.Node;
 /// <summary>Opens the durable journal behind the node's synchronizer, and exports its counters.</summary>
 internal sealed class JournalMetrics(FileSyncStore store) : IMetricSource
 {
-    public static FileSyncStore Open(HostSettings settings, ILogger log)
+    public static FileSyncStore Open(JournalOptions settings, ILogger log)
     {
         Directory.CreateDirectory(settings.DataDir);
         return new FileSyncStore(new FileSyncStoreOptions(settings.DataDir)

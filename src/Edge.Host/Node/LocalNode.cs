@@ -1,5 +1,5 @@
-using Edge.Host.Cli;
 using Edge.Host.Functions;
+using Edge.Host.Options;
 using Edge.Runtime;
 using Microsoft.Extensions.Logging;
 
@@ -11,13 +11,14 @@ public sealed class LocalNode : IDisposable
     public LocalNode(HostSettings settings, FunctionCatalog catalog, ILogger log, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(log);
-        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        ArgumentNullException.ThrowIfNull(settings);
+        Settings = settings.Http;
         Catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         Time = timeProvider ?? TimeProvider.System;
-        Node = new EdgeNode(settings.NodeId, settings.NodeName ?? settings.NodeId)
+        Node = new EdgeNode(settings.Node.Id, settings.Node.Name ?? settings.Node.Id)
         {
-            Location = settings.Location,
-            Capabilities = [.. settings.Capabilities],
+            Location = settings.Node.Location,
+            Capabilities = [.. settings.Node.CapabilityList],
         };
 
         Cluster = new EdgeCluster(Time);
@@ -25,10 +26,10 @@ public sealed class LocalNode : IDisposable
         catalog.DeployAll(Runtime);
         Cluster.RegisterNode(Node);
 
-        Store = JournalMetrics.Open(settings, log);
+        Store = JournalMetrics.Open(settings.Journal, log);
         try
         {
-            Synchronizer = new EdgeSynchronizer(settings.ConflictStrategy, settings.MaxPending, Store, Time);
+            Synchronizer = new EdgeSynchronizer(settings.Journal.ConflictStrategy, settings.Journal.MaxPending, Store, Time);
             // A torn tail cut off or a live journal found missing at start was already logged as a warning by the
             // store itself (JournalMetrics.Open wires its Log to this logger); logging LastRecovery here again would
             // print it twice. Both are counted in /metrics.
@@ -41,7 +42,8 @@ public sealed class LocalNode : IDisposable
         }
     }
 
-    public HostSettings Settings { get; }
+    /// <summary>The HTTP API's settings: its limits and token.</summary>
+    public HttpOptions Settings { get; }
 
     public FunctionCatalog Catalog { get; }
 

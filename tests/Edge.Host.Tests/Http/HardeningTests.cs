@@ -68,7 +68,7 @@ public class HardeningTests
     [Arguments("/v1/state?x=1")]
     public async Task No_spelling_of_a_v1_path_changes_state_without_the_token(string target)
     {
-        await using var host = await TestHost.StartAsync(s => s.Token = Token);
+        await using var host = await TestHost.StartAsync(s => s.Http.Token = Token);
         var response = await RawHttp.SendAsync(host.Port, "PUT", target, """{"pwn":1}""", "Content-Type: application/json");
         await Assert.That(response.Status is 401 or 404).IsTrue().Because($"{target} answered {response.Status}");
         await Assert.That(host.Node.Synchronizer.LocalVersion).IsEqualTo(0L);
@@ -80,7 +80,7 @@ public class HardeningTests
     [Test]
     public async Task Every_v1_endpoint_carries_the_node_api_metadata()
     {
-        await using var host = await TestHost.StartAsync(s => s.Token = Token);
+        await using var host = await TestHost.StartAsync(s => s.Http.Token = Token);
         var endpoints = host.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText!.StartsWith("/v1", StringComparison.OrdinalIgnoreCase))
             .ToList();
@@ -104,7 +104,7 @@ public class HardeningTests
     [Arguments("Bearer" + Token, 401)]
     public async Task Bearer_scheme_is_case_insensitive_and_the_token_exact(string authorization, int status)
     {
-        await using var host = await TestHost.StartAsync(s => s.Token = Token);
+        await using var host = await TestHost.StartAsync(s => s.Http.Token = Token);
         var response = await RawHttp.SendAsync(host.Port, "GET", "/v1/state", extraHeaders: $"Authorization: {authorization}");
         await Assert.That(response.Status).IsEqualTo(status);
         if (status == 401)
@@ -116,7 +116,7 @@ public class HardeningTests
     [Test]
     public async Task Health_readiness_and_prometheus_stay_open_with_a_token()
     {
-        await using var host = await TestHost.StartAsync(s => s.Token = Token);
+        await using var host = await TestHost.StartAsync(s => s.Http.Token = Token);
         await Assert.That((await host.Client.GetAsync("/healthz")).StatusCode).IsEqualTo(HttpStatusCode.OK);
         await Assert.That((await host.Client.GetAsync("/readyz")).StatusCode).IsEqualTo(HttpStatusCode.OK);
         await Assert.That((await host.Client.GetAsync("/metrics")).StatusCode).IsEqualTo(HttpStatusCode.OK);
@@ -207,7 +207,7 @@ public class HardeningTests
         try
         {
             var body = Nested(depth);
-            await using (var host = await TestHost.StartAsync(s => s.MaxJsonDepth = limit, dataDir))
+            await using (var host = await TestHost.StartAsync(s => s.Http.MaxJsonDepth = limit, dataDir))
             {
                 var put = await host.Send(HttpMethod.Put, "/v1/state", body);
                 if (!accepted)
@@ -222,7 +222,7 @@ public class HardeningTests
                 await ReadBack(host, body);
             }
 
-            await using (var reopened = await TestHost.StartAsync(s => s.MaxJsonDepth = limit, dataDir))
+            await using (var reopened = await TestHost.StartAsync(s => s.Http.MaxJsonDepth = limit, dataDir))
             {
                 await ReadBack(reopened, body);
             }
@@ -371,7 +371,7 @@ public class HardeningTests
     public async Task Body_limit_counts_body_bytes_with_and_without_chunking(bool chunked, int over, int status)
     {
         const int limit = 64 * 1024;
-        await using var host = await TestHost.StartAsync(s => s.MaxBodyBytes = limit);
+        await using var host = await TestHost.StartAsync(s => s.Http.MaxBodyBytes = limit);
         var prefix = """{"message":""";
         var body = prefix + "\"" + new string('a', limit + over - prefix.Length - 3) + "\"}";
         await Assert.That(Encoding.UTF8.GetByteCount(body)).IsEqualTo(limit + over);

@@ -117,7 +117,7 @@ public class HttpApiTests
     [Test]
     public async Task Body_over_the_limit_is_413_and_nothing_runs()
     {
-        await using var host = await TestHost.StartAsync(s => s.MaxBodyBytes = 1024);
+        await using var host = await TestHost.StartAsync(s => s.Http.MaxBodyBytes = 1024);
         var big = $$"""{"message":"{{new string('x', 4096)}}"}""";
         await Problem(await host.PostJson("/v1/functions/echo/invoke", big), HttpStatusCode.RequestEntityTooLarge);
         await Problem(await host.Send(HttpMethod.Put, "/v1/state", $$"""{"blob":"{{new string('x', 4096)}}"}"""), HttpStatusCode.RequestEntityTooLarge);
@@ -128,7 +128,7 @@ public class HttpApiTests
     [Test]
     public async Task Json_nested_beyond_the_depth_limit_is_400()
     {
-        await using var host = await TestHost.StartAsync(s => s.MaxJsonDepth = 16);
+        await using var host = await TestHost.StartAsync(s => s.Http.MaxJsonDepth = 16);
         var deep = new string('[', 40) + new string(']', 40);
         await Problem(await host.PostJson("/v1/functions/echo/invoke", $$"""{"message": {{deep}} }"""), HttpStatusCode.BadRequest);
         await Problem(await host.Send(HttpMethod.Put, "/v1/state", $$"""{"a": {{deep}} }"""), HttpStatusCode.BadRequest);
@@ -300,7 +300,7 @@ public class HttpApiTests
     public async Task Token_guards_every_v1_route_but_not_health()
     {
         const string token = "0123456789abcdef-secret";
-        await using var host = await TestHost.StartAsync(s => s.Token = token);
+        await using var host = await TestHost.StartAsync(s => s.Http.Token = token);
         var anonymous = await host.Client.GetAsync("/v1/functions");
         await Problem(anonymous, HttpStatusCode.Unauthorized);
         await Assert.That(anonymous.Headers.WwwAuthenticate.ToString()).IsEqualTo("Bearer");

@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text;
-using Edge.Host.Cli;
 using Edge.Host.Functions;
 using Edge.Host.Node;
+using Edge.Host.Options;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,7 +62,7 @@ internal sealed class TestHost : IAsyncDisposable
     {
         var owned = dataDir is null;
         dataDir ??= Directory.CreateTempSubdirectory("edge-host-test-").FullName;
-        var settings = HostSettings.Load(
+        var settings = SettingsLoader.Load(
             new Dictionary<string, string> { ["urls"] = "http://127.0.0.1:0", ["data-dir"] = dataDir, ["node-id"] = "test-node" },
             _ => null);
         configure?.Invoke(settings);

@@ -6,36 +6,45 @@ namespace Edge.Host.Tests.Mqtt;
 public class MqttOptionsTests
 {
     [Test]
-    public async Task Parse_reads_host_port_and_tls_from_the_uri()
+    public async Task Host_port_and_tls_come_from_the_uri()
     {
-        var plain = MqttOptions.Parse("mqtt://broker.local:1884");
-        var tls = MqttOptions.Parse("mqtts://broker.local");
-        var bare = MqttOptions.Parse("mqtt://10.0.0.5");
+        var plain = new MqttOptions { Broker = "mqtt://broker.local:1884" };
+        var tls = new MqttOptions { Broker = "mqtts://broker.local" };
+        var bare = new MqttOptions { Broker = "mqtt://10.0.0.5" };
+        var alias = new MqttOptions { Broker = "ssl://broker.local" };
 
+        await Assert.That(plain.Validate()).IsNull();
         await Assert.That(plain.Host).IsEqualTo("broker.local");
         await Assert.That(plain.Port).IsEqualTo(1884);
         await Assert.That(plain.UseTls).IsFalse();
         await Assert.That(tls.UseTls).IsTrue();
         await Assert.That(tls.Port).IsEqualTo(8883);
+        await Assert.That(alias.UseTls).IsTrue();
+        await Assert.That(alias.Port).IsEqualTo(8883);
         await Assert.That(bare.Port).IsEqualTo(1883);
         await Assert.That(plain.TopicPrefix).IsEqualTo("edge/v1");
         await Assert.That(plain.HeartbeatInterval).IsEqualTo(TimeSpan.FromSeconds(5));
         await Assert.That(plain.OfflineTimeout).IsEqualTo(TimeSpan.FromSeconds(15));
         await Assert.That(plain.MaxMessageBytes).IsEqualTo(256 * 1024);
+        await Assert.That(new MqttOptions { Broker = "mqtt://b", Tls = true }.UseTls).IsTrue();
+        await Assert.That(new MqttOptions { Broker = "mqtts://b", Tls = false }.UseTls).IsFalse();
     }
 
     [Test]
-    [Arguments("http://broker:1883", "mqtt broker")]
-    [Arguments("mqtt://", "mqtt broker")]
-    [Arguments("broker:1883", "mqtt broker")]
+    [Arguments("http://broker:1883", "not a broker URI")]
+    [Arguments("mqtt://", "not a broker URI")]
+    [Arguments("broker:1883", "not a broker URI")]
     [Arguments("mqtt://user:pw@broker:1883", "credentials")]
-    [Arguments("mqtt://broker:1883/some/path", "mqtt broker")]
-    public async Task Parse_refuses_a_bad_uri_with_one_line_naming_the_setting(string uri, string expected)
+    [Arguments("mqtt://broker:1883/some/path", "not a broker URI")]
+    [Arguments("mqtt://broker:1883?x=1", "not a broker URI")]
+    public async Task A_bad_uri_is_refused_with_one_line_naming_the_setting(string uri, string expected)
     {
-        var error = await Assert.That(() => MqttOptions.Parse(uri)).Throws<FormatException>();
+        var error = new MqttOptions { Broker = uri }.Validate();
 
-        await Assert.That(error!.Message).Contains(expected);
-        await Assert.That(error.Message).DoesNotContain("\n");
+        await Assert.That(error).StartsWith("Broker: ");
+        await Assert.That(error).Contains(expected);
+        await Assert.That(error).DoesNotContain("\n");
+        await Assert.That(MqttOptions.ValidateBroker(uri)).Contains(expected);
     }
 
     [Test]
@@ -49,44 +58,26 @@ public class MqttOptionsTests
         }
 
         await Assert.That(Check(_ => { })).IsNull();
-        await Assert.That(Check(o => o.TopicPrefix = "edge/#")).Contains("topic prefix");
-        await Assert.That(Check(o => o.TopicPrefix = "/edge")).Contains("topic prefix");
-        await Assert.That(Check(o => o.ClientId = "a/b")).Contains("client id");
-        await Assert.That(Check(o => o.HeartbeatInterval = TimeSpan.Zero)).Contains("heartbeat interval");
-        await Assert.That(Check(o => o.OfflineTimeout = TimeSpan.FromSeconds(5))).Contains("offline timeout");
-        await Assert.That(Check(o => o.MaxMessageBytes = 10)).Contains("max message bytes");
-        await Assert.That(Check(o => o.MaxJsonDepth = 0)).IsEqualTo("mqtt max JSON depth (0) must be between 1 and 256");
-        await Assert.That(Check(o => o.MaxJsonDepth = JsonLimits.MaxDepth + 1)).IsEqualTo("mqtt max JSON depth (257) must be between 1 and 256");
+        await Assert.That(Check(o => o.TopicPrefix = "edge/#")).StartsWith("TopicPrefix: ");
+        await Assert.That(Check(o => o.TopicPrefix = "/edge")).StartsWith("TopicPrefix: ");
+        await Assert.That(Check(o => o.ClientId = "a/b")).StartsWith("ClientId: ");
+        await Assert.That(Check(o => o.ClientId = new string('c', 129))).StartsWith("ClientId: ");
+        await Assert.That(Check(o => o.HeartbeatInterval = TimeSpan.Zero)).StartsWith("HeartbeatInterval: ");
+        await Assert.That(Check(o => o.OfflineTimeout = TimeSpan.FromSeconds(5))).IsEqualTo("OfflineTimeout: (5s) must be longer than the heartbeat interval (5s)");
+        await Assert.That(Check(o => o.MaxMessageBytes = 10)).IsEqualTo("MaxMessageBytes: 10 is not a whole number from 1024 to 268435456");
+        await Assert.That(Check(o => o.MaxJsonDepth = 0)).IsEqualTo("MaxJsonDepth: 0 is not a whole number from 1 to 256");
+        await Assert.That(Check(o => o.MaxJsonDepth = JsonLimits.MaxDepth + 1)).IsEqualTo("MaxJsonDepth: 257 is not a whole number from 1 to 256");
         await Assert.That(Check(o => o.MaxJsonDepth = 1)).IsNull();
         await Assert.That(Check(o => o.MaxJsonDepth = JsonLimits.MaxDepth)).IsNull();
         await Assert.That(new MqttOptions().MaxJsonDepth).IsEqualTo(JsonLimits.DefaultDepth);
-        await Assert.That(Check(o => o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(100))).Contains("reconnect max delay");
-        await Assert.That(Check(o => o.KeepAlive = TimeSpan.Zero)).Contains("keep-alive");
-        await Assert.That(Check(o => o.Password = "secret")).Contains("password");
-        await Assert.That(Check(o => o.AllowUntrustedCertificates = true)).Contains("allow-untrusted");
-    }
-
-    [Test]
-    public async Task TrySet_binds_text_settings_and_durations()
-    {
-        var options = new MqttOptions();
-
-        await Assert.That(options.TrySet("broker", "mqtts://b:9000")).IsNull();
-        await Assert.That(options.TrySet("heartbeat", "250ms")).IsNull();
-        await Assert.That(options.TrySet("offline_timeout", "2m")).IsNull();
-        await Assert.That(options.TrySet("max-message-bytes", "4096")).IsNull();
-        await Assert.That(options.TrySet("allow-untrusted", "yes")).IsNull();
-        await Assert.That(options.TrySet("reconnect-max", "1.5")).IsNull();
-        await Assert.That(options.TrySet("heartbeat", "soon")).Contains("heartbeat");
-        await Assert.That(options.TrySet("tls", "maybe")).Contains("tls");
-        await Assert.That(options.TrySet("colour", "blue")).Contains("unknown mqtt setting");
-
-        await Assert.That(options.HeartbeatInterval).IsEqualTo(TimeSpan.FromMilliseconds(250));
-        await Assert.That(options.OfflineTimeout).IsEqualTo(TimeSpan.FromMinutes(2));
-        await Assert.That(options.MaxMessageBytes).IsEqualTo(4096);
-        await Assert.That(options.ReconnectMaxDelay).IsEqualTo(TimeSpan.FromSeconds(1.5));
-        await Assert.That(options.UseTls).IsTrue();
-        await Assert.That(options.Validate()).IsNull();
+        await Assert.That(Check(o => o.ReconnectMaxDelay = TimeSpan.FromMilliseconds(100))).StartsWith("ReconnectMaxDelay: ");
+        await Assert.That(Check(o => o.ReconnectMinDelay = TimeSpan.Zero)).StartsWith("ReconnectMinDelay: ");
+        await Assert.That(Check(o => o.KeepAlive = TimeSpan.Zero)).StartsWith("KeepAlive: ");
+        await Assert.That(Check(o => o.SessionExpiry = TimeSpan.FromSeconds(-1))).StartsWith("SessionExpiry: ");
+        await Assert.That(Check(o => o.ConnectTimeout = TimeSpan.Zero)).StartsWith("ConnectTimeout: ");
+        await Assert.That(Check(o => o.Password = "secret")).StartsWith("Password: ");
+        await Assert.That(Check(o => o.AllowUntrustedCertificates = true)).StartsWith("AllowUntrustedCertificates: ");
+        await Assert.That(Check(o => { o.Broker = "mqtts://b"; o.AllowUntrustedCertificates = true; })).IsNull();
     }
 
     [Test]

@@ -1,0 +1,196 @@
+using System.Text.RegularExpressions;
+using Edge.Host.Cli;
+using Edge.Host.Mqtt;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Edge.Host.Options;
+
+/// <summary>
+/// Builds the node's configuration from, in increasing precedence, the JSON config file, the <c>EDGE_*</c> environment
+/// variables and the parsed command line (each mapped explicitly onto the keys of <see cref="Setting.All"/>), binds one
+/// options object per section with the configuration binder's source generator and validates them once.
+/// </summary>
+public static partial class SettingsLoader
+{
+    /// <summary>Loads and validates the settings.</summary>
+    /// <param name="flags">Parsed flags by name without dashes (<c>data-dir</c>), plus <c>config</c> for the file.</param>
+    /// <param name="environment">Reads an environment variable.</param>
+    /// <exception cref="SettingsException">A value is invalid; the message is one line naming the setting and the rule.</exception>
+    public static HostSettings Load(IReadOnlyDictionary<string, string> flags, Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(flags);
+        ArgumentNullException.ThrowIfNull(environment);
+        var origins = new Dictionary<string, (Setting Setting, string Source)>(StringComparer.OrdinalIgnoreCase);
+        var builder = new ConfigurationBuilder();
+        var configFile = flags.GetValueOrDefault("config") ?? environment("EDGE_CONFIG");
+        if (configFile is not null)
+        {
+            builder.AddInMemoryCollection(Entries(FileValues(configFile).Select(v => (v.Setting, v.Value, $"{configFile}:{v.Setting.FileKey}")), origins));
+        }
+
+        builder.AddInMemoryCollection(Entries(
+            Setting.All.Select(s => (Setting: s, Value: environment(s.Env), Source: s.Env)).Where(e => e.Value is not null)!, origins));
+        builder.AddInMemoryCollection(Entries(
+            flags.Where(f => f.Key != "config").Select(f => (Setting.All.First(s => s.Flag == f.Key), f.Value, "--" + f.Key)), origins));
+        var configuration = builder.Build();
+
+        var (node, http, journal, coordinator, broker) = (new NodeOptions(), new HttpOptions(), new JournalOptions(), new CoordinatorOptions(), new BrokerOptions());
+        Bind(configuration, origins, () =>
+        {
+            configuration.GetSection("Node").Bind(node);
+            configuration.GetSection("Http").Bind(http);
+            configuration.GetSection("Journal").Bind(journal);
+            configuration.GetSection("Coordinator").Bind(coordinator);
+            configuration.GetSection("Broker").Bind(broker);
+        });
+        ReadTokenFile(http, origins);
+
+        MqttOptions? mqtt = null;
+        if (configuration["Mqtt:Broker"] is not null)
+        {
+            mqtt = new MqttOptions { MaxJsonDepth = http.MaxJsonDepth };
+            Bind(configuration, origins, () => configuration.GetSection("Mqtt").Bind(mqtt));
+            // A silently dead link is noticed after ~1.5 keep-alives: two heartbeats keeps the last will prompt.
+            mqtt.KeepAlive = TimeSpan.FromSeconds(Math.Ceiling(Math.Max(2, mqtt.HeartbeatInterval.TotalSeconds * 2)));
+        }
+
+        var settings = new HostSettings
+        {
+            Node = node,
+            Http = http,
+            Journal = journal,
+            Mqtt = mqtt,
+            Coordinator = coordinator,
+            Broker = broker,
+            ConfigFile = configFile,
+        };
+
+        var failures = new[]
+        {
+            ("Node", new NodeOptionsValidator().Validate(null, node)),
+            ("Http", new HttpOptionsValidator().Validate(null, http)),
+            ("Journal", new JournalOptionsValidator().Validate(null, journal)),
+            ("Mqtt", mqtt is null ? ValidateOptionsResult.Skip : new MqttOptionsValidator().Validate(null, mqtt)),
+            ("Broker", new BrokerOptionsValidator().Validate(null, broker)),
+            ("", new HostSettingsValidator().Validate(null, settings)),
+        };
+        foreach (var (section, result) in failures)
+        {
+            if (result.Failures?.FirstOrDefault() is { } failure)
+            {
+                throw Refusal(section, failure, origins);
+            }
+        }
+
+        return settings;
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> Entries(
+        IEnumerable<(Setting Setting, string Value, string Source)> values, Dictionary<string, (Setting, string)> origins)
+    {
+        var entries = new List<KeyValuePair<string, string?>>();
+        foreach (var (setting, value, source) in values)
+        {
+            entries.AddRange(setting.Entries(value, out var problem) ?? throw new SettingsException(setting.Flag, $"from {source}: {problem}"));
+            origins[setting.Key] = (setting, source);
+        }
+
+        return entries;
+    }
+
+    /// <summary>The file's values by setting; its keys are the flags in camelCase and any other key is refused.</summary>
+    private static IEnumerable<(Setting Setting, string Value)> FileValues(string path)
+    {
+        IConfigurationRoot file;
+        try
+        {
+            file = new ConfigurationBuilder().AddJsonStream(new MemoryStream(File.ReadAllBytes(path))).Build();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException)
+        {
+            throw new SettingsException("config", $"cannot read '{path}': {(ex.InnerException ?? ex).Message}");
+        }
+
+        var values = new List<(Setting, string)>();
+        foreach (var entry in file.GetChildren())
+        {
+            var setting = Setting.All.FirstOrDefault(s => string.Equals(s.FileKey, entry.Key, StringComparison.OrdinalIgnoreCase))
+                ?? throw new SettingsException("config", $"'{path}' has an unknown key '{entry.Key}'");
+            var items = entry.GetChildren().ToList();
+            if (items.Count > 0 && (setting.Kind != SettingKind.List || items.Any(i => i.Value is null)))
+            {
+                throw new SettingsException(setting.Flag, $"in '{path}' has an unsupported value: an object or array where a single value belongs");
+            }
+
+            values.Add((setting, items.Count > 0 ? string.Join(',', items.Select(i => i.Value)) : entry.Value ?? ""));
+        }
+
+        return values;
+    }
+
+    private static void Bind(IConfiguration configuration, Dictionary<string, (Setting Setting, string Source)> origins, Action bind)
+    {
+        try
+        {
+            bind();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder names the key it could not convert (e.g. a whole number too large for its type).
+            var key = BinderPath().Match(ex.Message) is { Success: true } m ? m.Groups[1].Value : "";
+            var (setting, source) = origins.TryGetValue(key, out var origin) ? origin : (Setting.ForKey(key), "configuration");
+            throw new SettingsException(setting?.Flag ?? key, $"from {source}: '{configuration[key]}' is out of range");
+        }
+    }
+
+    private static void ReadTokenFile(HttpOptions http, Dictionary<string, (Setting Setting, string Source)> origins)
+    {
+        if (http.TokenFile is not { } path)
+        {
+            return;
+        }
+
+        if (http.Token is not null)
+        {
+            throw new SettingsException("token-file", "cannot be combined with --token / EDGE_TOKEN: give the token one way");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new SettingsException("token-file", $"cannot read '{path}': {ex.Message}");
+        }
+
+        // Editors and `echo` end the file with a newline; it is not part of the token.
+        http.Token = text.TrimEnd('\r', '\n');
+        if (http.Token.Length == 0)
+        {
+            throw new SettingsException("token-file", $"'{path}' is empty");
+        }
+
+        origins["Http:Token"] = (Setting.All.First(s => s.Key == "Http:TokenFile"), $"'{path}'");
+    }
+
+    /// <summary>One generated-validator failure (<c>DisplayName: rule</c>) as the setting it names, with where its value came from.</summary>
+    private static SettingsException Refusal(string section, string failure, Dictionary<string, (Setting Setting, string Source)> origins)
+    {
+        var colon = failure.IndexOf(": ", StringComparison.Ordinal);
+        var member = colon < 0 ? "" : failure[..colon];
+        var rule = colon < 0 ? failure : failure[(colon + 2)..];
+        var key = section.Length == 0 ? member.Replace('.', ':') : $"{section}:{member}";
+        if (origins.TryGetValue(key, out var origin))
+        {
+            return new SettingsException(origin.Setting.Flag, $"from {origin.Source}: {rule}");
+        }
+
+        return Setting.ForKey(key) is { } setting ? new SettingsException(setting.Flag, rule) : new SettingsException(member, rule);
+    }
+
+    [GeneratedRegex("at '([^']+)'")]
+    private static partial Regex BinderPath();
+}
