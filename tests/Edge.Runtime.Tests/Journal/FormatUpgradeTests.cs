@@ -66,7 +66,7 @@ public class FormatUpgradeTests
 
             var expected = File.ReadAllText(Path.Combine(dir, "expected.txt"));
             File.Delete(Path.Combine(dir, "expected.txt"));
-            await Assert.That(File.Exists(Path.Combine(dir, "format"))).IsFalse();
+            await Assert.That(File.Exists(Path.Combine(dir, FileSyncStore.FormatFileName))).IsFalse();
 
             // The scenario replayed in memory is the node that wrote the fixture.
             var clock = NewClock();
@@ -79,7 +79,7 @@ public class FormatUpgradeTests
                 var sync = new EdgeSynchronizer(store: store, timeProvider: clock);
                 await Assert.That(Fingerprint(sync)).IsEqualTo(expected);
                 await Assert.That(sync.GetLocalState()!.Verify()).IsTrue();
-                await Assert.That(File.ReadAllText(Path.Combine(dir, "format"))).IsEqualTo("2\n");
+                await Assert.That(File.ReadAllText(Path.Combine(dir, FileSyncStore.FormatFileName))).IsEqualTo("2\n");
 
                 clock.Advance(TimeSpan.FromSeconds(1));
                 sync.UpdateLocal(new JsonObject { ["after"] = 2.0 }, isDelta: true);
