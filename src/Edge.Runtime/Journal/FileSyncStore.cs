@@ -26,6 +26,10 @@ public sealed class FileSyncStore : ISyncStore
     internal const string LockFileName = "edge.lock";
     internal const string SnapshotFileName = "snapshot.bin";
     internal const string SnapshotTempFileName = "snapshot.tmp";
+
+    /// <summary>Holds the journal format of the data directory (absent: format 1, the release before it was recorded).</summary>
+    internal const string FormatFileName = "format";
+    internal const int Format = 2;
     private const string JournalPrefix = "journal-";
     private const string JournalSuffix = ".log";
 
@@ -51,6 +55,9 @@ public sealed class FileSyncStore : ISyncStore
     private long _recordsSinceSnapshot;
     private long _snapshotDueRecords;
     private long _snapshotDueBytes;
+
+    // The state's canonical size as of the last record (an upper bound after deltas), for the size policy.
+    private long _stateBytes;
     private long _appended;
     private long _durable;
     private bool _flushing;
@@ -75,6 +82,7 @@ public sealed class FileSyncStore : ISyncStore
         ArgumentException.ThrowIfNullOrWhiteSpace(options.Directory);
         ArgumentOutOfRangeException.ThrowIfNegative(options.SnapshotEveryRecords);
         ArgumentOutOfRangeException.ThrowIfNegative(options.SnapshotEveryBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.SnapshotStateMultiple);
         _options = options;
         _fs = fileSystem;
         DirectoryPath = Path.GetFullPath(options.Directory);
@@ -130,7 +138,7 @@ public sealed class FileSyncStore : ISyncStore
             {
                 return !_disposed && _fault is null &&
                     ((_options.SnapshotEveryRecords > 0 && _recordsSinceSnapshot >= _snapshotDueRecords) ||
-                     (_options.SnapshotEveryBytes > 0 && _length >= _snapshotDueBytes) ||
+                     (_options.SnapshotEveryBytes > 0 && _length >= _snapshotDueBytes && _length >= _options.SnapshotStateMultiple * _stateBytes) ||
                      _length >= ForcedSnapshotBytes);
             }
         }
@@ -219,6 +227,9 @@ public sealed class FileSyncStore : ISyncStore
 
             _length += frame.Length;
             _recordsSinceSnapshot++;
+            _stateBytes = record.State is { } state ? state.Canonical.Length
+                : record.Change is { IsDelta: true } delta ? _stateBytes + delta.Canonical.Length
+                : _stateBytes;
             Counters.Appended();
             if (_buffer.WrittenCount > RetainedBufferBytes)
             {
@@ -417,6 +428,7 @@ public sealed class FileSyncStore : ISyncStore
             _recordsSinceSnapshot = 0;
             _snapshotDueRecords = _options.SnapshotEveryRecords;
             _snapshotDueBytes = _options.SnapshotEveryBytes;
+            _stateBytes = snapshot.Local?.Canonical.Length ?? 0;
             Counters.SnapshotWritten();
             old?.Dispose();
             try
@@ -520,6 +532,7 @@ public sealed class FileSyncStore : ISyncStore
     private SyncRecovery Open()
     {
         // Everything is read and checked before anything is changed: a refusal must leave the files as they are.
+        var formatRecorded = CheckFormat();
         var snapshotPath = Path.Combine(DirectoryPath, SnapshotFileName);
         SyncSnapshot? snapshot = null;
         long generation = 1;
@@ -636,6 +649,12 @@ public sealed class FileSyncStore : ISyncStore
 
         _journal = journal;
         _generation = generation;
+        _stateBytes = snapshot?.Local?.Canonical.Length ?? 0;
+        if (!formatRecorded)
+        {
+            RecordFormat();
+        }
+
         _length = validLength;
         _recordsSinceSnapshot = frames.Count;
         _snapshotDueRecords = _options.SnapshotEveryRecords;
@@ -665,6 +684,54 @@ public sealed class FileSyncStore : ISyncStore
         }
 
         return new SyncRecovery(snapshot, new JournalRecords(journalPath, bytes, frames));
+    }
+
+    /// <summary>True when the directory already records this release's format; refuses one written by a newer release.</summary>
+    private bool CheckFormat()
+    {
+        var path = Path.Combine(DirectoryPath, FormatFileName);
+        if (!_fs.Exists(path))
+        {
+            // Format 1 (or a new directory): its frames read as they are, and new frames are format 2.
+            return false;
+        }
+
+        var text = System.Text.Encoding.ASCII.GetString(_fs.ReadAllBytes(path)).Trim();
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var format) || format < 1)
+        {
+            throw new JournalCorruptException(path, 0, $"the format file holds '{text}', not a journal format number");
+        }
+
+        if (format > Format)
+        {
+            throw new JournalFormatException(DirectoryPath, format, Format);
+        }
+
+        return format == Format;
+    }
+
+    /// <summary>Records format 2 (temp file, fsync, rename, directory fsync). A failure is logged; the next open retries.</summary>
+    private void RecordFormat()
+    {
+        var temp = Path.Combine(DirectoryPath, FormatFileName + ".tmp");
+        try
+        {
+            using (var file = _fs.Open(temp, create: true))
+            {
+                file.SetLength(0);
+                file.Write(System.Text.Encoding.ASCII.GetBytes($"{Format}\n"), 0);
+                file.Flush();
+            }
+
+            _fs.Move(temp, Path.Combine(DirectoryPath, FormatFileName));
+            _fs.FlushDirectory(DirectoryPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only a downgrade needs the file (to refuse clearly rather than stumble on format-2 frames).
+            TryDelete(temp);
+            Log($"Recording journal format {Format} in '{DirectoryPath}' failed, retried at the next start: {e.Message}");
+        }
     }
 
     private SyncSnapshot ReadSnapshot(string path, out long generation)

@@ -7,16 +7,26 @@ namespace Edge.Runtime;
 
 /// <summary>
 /// The payloads of journal frames and snapshot files: a compact little-endian binary form, written and read by hand
-/// (no reflection, AOT-safe). State data is embedded as its canonical UTF-8 JSON, followed by an empty float table.
+/// (no reflection, AOT-safe). State data is embedded as its canonical UTF-8 JSON.
 /// </summary>
 /// <remarks>
+/// <para>Records of format 2 (this release) hold the change, not the state: a delta update carries the delta and the
+/// checksum its merged state claims (replay merges and verifies once, at the end), a full update carries its data once
+/// (the pending change shares the state's bytes). Their data is the canonical bytes as stored, behind the frame's CRC,
+/// so reading them back copies bytes and parses nothing. Format-1 records (the release before) carry the merged state
+/// and the change, each with a float table; a journal may hold both formats, frame by frame.</para>
 /// Journals of earlier releases hold plain JSON text and, for CLR floating-point values (which that text could not tell
 /// from integers: 1.0 was written "1", but is "1.0" in the canonical form), a table of them by pre-order position;
 /// they read back to the same canonical bytes and checksums.
 /// </remarks>
 internal static class JournalCodec
 {
-    private const byte RecordFormat = 1;
+    private const byte RecordFormat1 = 1;
+    private const byte RecordFormat = 2;
+    private const byte HasState = 1;
+    private const byte HasChange = 2;
+    private const byte ChangeSharesState = 4;
+    private const byte DeltaWithResultChecksum = 8;
     private const byte SnapshotFormat = 1;
     private const byte FloatDouble = 1;
     private const byte FloatSingle = 2;
@@ -38,15 +48,38 @@ internal static class JournalCodec
         w.Time(record.Timestamp);
         w.Int32(record.Dropped);
         w.String(record.Detail);
-        w.Byte((byte)((record.State is null ? 0 : 1) | (record.Change is null ? 0 : 2)));
-        if (record.State is { } state)
+        var state = record.State;
+        var change = record.Change;
+        if (change is { IsDelta: true } && (state?.Checksum ?? record.ResultChecksum) is { } resultChecksum)
         {
-            w.State(state);
+            // The change, not the state: the merged state is rebuilt on replay and checked against this checksum.
+            w.Byte(DeltaWithResultChecksum);
+            w.Int64(change.Version);
+            w.Time(change.Timestamp);
+            w.Data(change.Canonical.Span);
+            w.String(resultChecksum);
+            return;
         }
 
-        if (record.Change is { } change)
+        var shares = state is not null && change is { IsDelta: false } && change.Canonical.Span.SequenceEqual(state.Canonical.Span);
+        w.Byte((byte)((state is null ? 0 : HasState) | (change is null ? 0 : shares ? ChangeSharesState : HasChange)));
+        if (state is not null)
         {
-            w.Change(change);
+            w.Int64(state.Version);
+            w.Data(state.Canonical.Span);
+            w.String(state.Checksum);
+            w.Time(state.UpdatedAt);
+        }
+
+        if (change is not null)
+        {
+            w.Int64(change.Version);
+            w.Time(change.Timestamp);
+            w.Byte(change.IsDelta ? (byte)1 : (byte)0);
+            if (!shares)
+            {
+                w.Data(change.Canonical.Span);
+            }
         }
     }
 
@@ -54,7 +87,12 @@ internal static class JournalCodec
     public static SyncRecord ReadRecord(ReadOnlySpan<byte> payload, bool validateOnly = false)
     {
         var r = new Reader(payload, validateOnly);
-        r.Format(RecordFormat);
+        var format = r.Byte();
+        if (format is not (RecordFormat1 or RecordFormat))
+        {
+            throw new InvalidDataException($"unknown record format {format} (this release reads {RecordFormat1} and {RecordFormat})");
+        }
+
         var kind = (SyncRecordKind)r.Byte();
         if (!Enum.IsDefined(kind))
         {
@@ -66,10 +104,53 @@ internal static class JournalCodec
         var dropped = r.Int32();
         var detail = r.String();
         var flags = r.Byte();
-        var state = (flags & 1) != 0 ? r.State() : null;
-        var change = (flags & 2) != 0 ? r.Change() : null;
+        SyncRecord record;
+        if (format == RecordFormat1)
+        {
+            var state1 = (flags & HasState) != 0 ? r.State() : null;
+            var change1 = (flags & HasChange) != 0 ? r.Change() : null;
+            record = new SyncRecord(kind, timestamp, version, state1, change1, dropped, detail);
+        }
+        else if (flags == DeltaWithResultChecksum)
+        {
+            var changeVersion = r.Int64();
+            var changeTime = r.Time();
+            var delta = r.Data();
+            var resultChecksum = r.String();
+            var change = new PendingChange(PendingChange.DeltaType, changeVersion, delta, changeTime, isDelta: true);
+            record = new SyncRecord(kind, timestamp, version, null, change, dropped, detail, resultChecksum);
+        }
+        else
+        {
+            SyncState? state = null;
+            if ((flags & HasState) != 0)
+            {
+                var stateVersion = r.Int64();
+                var data = r.Data();
+                state = new SyncState(data, r.String(), stateVersion, r.Time());
+            }
+
+            PendingChange? change = null;
+            if ((flags & (HasChange | ChangeSharesState)) != 0)
+            {
+                var changeVersion = r.Int64();
+                var changeTime = r.Time();
+                var isDelta = r.Byte() != 0;
+                var shares = (flags & ChangeSharesState) != 0;
+                if (shares && state is null)
+                {
+                    throw new InvalidDataException("a change that shares the state's data has no state");
+                }
+
+                var data = shares ? state!.CanonicalArray : r.Data();
+                change = new PendingChange(isDelta ? PendingChange.DeltaType : PendingChange.FullType, changeVersion, data, changeTime, isDelta, shares ? state!.Checksum : null);
+            }
+
+            record = new SyncRecord(kind, timestamp, version, state, change, dropped, detail);
+        }
+
         r.End();
-        return new SyncRecord(kind, timestamp, version, state, change, dropped, detail);
+        return record;
     }
 
     public static void WriteSnapshot(FrameBuffer buffer, SyncSnapshot snapshot, long generation)
@@ -184,6 +265,14 @@ internal static class JournalCodec
             Int32(0);
         }
 
+        /// <summary>Length-prefixed canonical JSON bytes (format 2: no float table).</summary>
+        public void Data(ReadOnlySpan<byte> canonical)
+        {
+            Int32(canonical.Length);
+            canonical.CopyTo(_buffer.GetSpan(canonical.Length));
+            _buffer.Advance(canonical.Length);
+        }
+
         public void State(SyncState state)
         {
             Int64(state.Version);
@@ -242,6 +331,13 @@ internal static class JournalCodec
         }
 
         public string String() => Encoding.UTF8.GetString(Take(Count()));
+
+        /// <summary>Canonical bytes as format 2 stores them: copied, not parsed (the frame's CRC vouches for them; the state's checksum is verified on replay).</summary>
+        public byte[] Data()
+        {
+            var bytes = Take(Count());
+            return _validateOnly ? [] : bytes.ToArray();
+        }
 
         /// <summary>The canonical bytes of stored state data (written canonical, or by older releases as plain JSON text with a float table).</summary>
         public byte[] Json()

@@ -72,3 +72,22 @@ public sealed class JournalFaultedException : IOException
     {
     }
 }
+
+/// <summary>The data directory was written by a newer release, in a journal format this one cannot read.</summary>
+public sealed class JournalFormatException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public JournalFormatException(string directory, int format, int supported)
+        : base($"The data directory '{directory}' holds journal format {format}, written by a newer release; this release reads " +
+               $"formats 1 to {supported}. Run the release that wrote it (or newer); the files are left as they are.")
+    {
+        Directory = directory;
+        Format = format;
+    }
+
+    /// <summary>The data directory.</summary>
+    public string Directory { get; }
+
+    /// <summary>The format it records.</summary>
+    public int Format { get; }
+}

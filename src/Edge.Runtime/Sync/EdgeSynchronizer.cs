@@ -62,6 +62,7 @@ public sealed class EdgeSynchronizer
                 _head.Apply(record);
             }
 
+            _head.CompleteRecovery();
             _ledger.Restore(_head.ToSnapshot());
             _lastSequence = store.DurableSequence;
         }

@@ -13,8 +13,36 @@ internal sealed class SyncLedger
     private readonly SyncEvent?[] _history = new SyncEvent?[HistoryCapacity];
     private long _historyCount;
     private SyncCounters _counters;
+    private SyncState? _local;
 
-    public SyncState? Local { get; private set; }
+    // Replay of journals that record deltas, not states: the deltas since the last whole state, folded into one (a
+    // merge of small objects), merged over that state only when it is needed whole. Its checksum is what the last
+    // delta's record claims, verified by CompleteRecovery, so replaying n deltas costs n small merges, not n MD5s of
+    // the state.
+    private Folded? _folded;
+
+    public SyncState? Local
+    {
+        get
+        {
+            if (_folded is { } folded)
+            {
+                _folded = null;
+                var baseBytes = _local?.CanonicalArray ?? "{}"u8.ToArray();
+                var baseSegments = _local?.Segments ?? StateSegments.Scan(baseBytes);
+                var merged = StateSegments.Merge(baseBytes, baseSegments, folded.Delta, folded.Segments, out var segments);
+                _local = new SyncState(merged, folded.Checksum, folded.Version, folded.Timestamp, actualChecksum: null, segments);
+            }
+
+            return _local;
+        }
+
+        private set
+        {
+            _folded = null;
+            _local = value;
+        }
+    }
 
     public long RemoteVersion { get; private set; }
 
@@ -22,7 +50,7 @@ internal sealed class SyncLedger
 
     public SyncCounters Counters => _counters;
 
-    public long LocalVersion => Local?.Version ?? 0;
+    public long LocalVersion => _folded?.Version ?? _local?.Version ?? 0;
 
     public void Restore(SyncSnapshot snapshot)
     {
@@ -50,8 +78,21 @@ internal sealed class SyncLedger
         switch (record.Kind)
         {
             case SyncRecordKind.LocalUpdate:
-                Local = record.State ?? throw Invalid(record, "has no state");
-                _pending.Add(record.Change ?? throw Invalid(record, "has no change"));
+                var change = record.Change ?? throw Invalid(record, "has no change");
+                if (record.State is { } state)
+                {
+                    Local = state;
+                }
+                else if (change.IsDelta && record.ResultChecksum is { } claimed)
+                {
+                    Fold(change, claimed, record);
+                }
+                else
+                {
+                    throw Invalid(record, "has no state");
+                }
+
+                _pending.Add(change);
                 var dropped = Math.Min(record.Dropped, _pending.Count);
                 _pending.RemoveRange(0, dropped);
                 _counters = _counters with
@@ -83,6 +124,20 @@ internal sealed class SyncLedger
                 break;
             default:
                 throw Invalid(record, "has an unknown kind");
+        }
+    }
+
+    /// <summary>
+    /// After replay: builds the state whole and checks its checksum against what the journal claims (one MD5).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The replayed state's bytes do not hash to the recorded checksum.</exception>
+    public void CompleteRecovery()
+    {
+        if (Local is { } local && !local.Verify())
+        {
+            throw new InvalidDataException(
+                $"Replaying the journal gave state v{local.Version} whose MD5 is {StateChecksum.Compute(local.CanonicalArray)}, " +
+                $"but the journal recorded {local.Checksum}: the journal does not describe one consistent history.");
         }
     }
 
@@ -120,6 +175,20 @@ internal sealed class SyncLedger
         _history[_historyCount % HistoryCapacity] = e;
         _historyCount++;
     }
+
+    private void Fold(PendingChange change, string checksum, SyncRecord record)
+    {
+        var delta = change.CanonicalArray;
+        var deltaSegments = StateSegments.Scan(delta);
+        if (_folded is { } earlier)
+        {
+            delta = StateSegments.Merge(earlier.Delta, earlier.Segments, delta, deltaSegments, out deltaSegments);
+        }
+
+        _folded = new Folded(delta, deltaSegments, checksum, record.Version, record.Timestamp);
+    }
+
+    private sealed record Folded(byte[] Delta, StateSegments Segments, string Checksum, long Version, DateTimeOffset Timestamp);
 
     private static InvalidDataException Invalid(SyncRecord record, string problem) =>
         new($"Sync record {record.Kind} v{record.Version} {problem}.");

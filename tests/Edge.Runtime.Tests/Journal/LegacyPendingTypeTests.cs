@@ -36,14 +36,35 @@ public class LegacyPendingTypeTests
             new PendingChange("full", version, data.Element(), T0, IsDelta: false));
 
     [Test]
-    public async Task The_fixture_is_what_the_codec_writes_for_a_change_typed_full()
+    public async Task The_fixture_is_the_format_1_layout_and_this_release_writes_format_2_with_the_data_once()
     {
+        // Format 1: the state's data and the change's data, each with a float table (two copies of {"a":1}).
+        var old = Convert.FromHexString(OldFullRecordHex);
+        await Assert.That(old[0]).IsEqualTo((byte)1);
+        await Assert.That(Count(old, "{\"a\":1}"u8)).IsEqualTo(2);
+
         var buffer = new FrameBuffer();
         JournalCodec.WriteRecord(buffer, OldFullUpdate(1, new JsonObject { ["a"] = 1 }));
 
-        // The layout is the fixture's; only the data text is now the canonical form: {"a": 1} (8 bytes), not {"a":1}.
-        var canonical = OldFullRecordHex.Replace("07000000" + "7b2261223a317d", "08000000" + "7b2261223a20317d", StringComparison.Ordinal);
-        await Assert.That(Convert.ToHexStringLower(buffer.WrittenSpan)).IsEqualTo(canonical);
+        // Format 2: the full update's pending change shares the state's bytes, so the data is written once.
+        var written = buffer.WrittenSpan.ToArray();
+        await Assert.That(written[0]).IsEqualTo((byte)2);
+        await Assert.That(Count(written, "{\"a\": 1}"u8)).IsEqualTo(1);
+        var back = JournalCodec.ReadRecord(written);
+        await Assert.That(back.Change!.Canonical.ToArray()).IsEquivalentTo(back.State!.Canonical.ToArray(), CollectionOrdering.Matching);
+        await Assert.That(back.Change.Type).IsEqualTo("update");
+    }
+
+    private static int Count(ReadOnlySpan<byte> haystack, ReadOnlySpan<byte> needle)
+    {
+        var n = 0;
+        for (var at = haystack.IndexOf(needle); at >= 0; at = haystack.IndexOf(needle))
+        {
+            n++;
+            haystack = haystack[(at + needle.Length)..];
+        }
+
+        return n;
     }
 
     [Test]
