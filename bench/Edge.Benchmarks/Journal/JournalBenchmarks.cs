@@ -88,10 +88,9 @@ public class JournalUpdateBenchmarks
 }
 
 /// <summary>
-/// Opening a data directory whose journal holds 100,000 frames (10-key full updates, ~660 bytes each, no snapshot):
-/// read, verify every CRC, decode, replay through the ledger. The baseline only reads the file and checks the CRCs.
-/// <c>ParsedJson</c> states are what the host journals (parsed from a request); <c>ClrValues</c> states hold CLR doubles,
-/// which replay restores as CLR doubles (so their checksum form survives), at the price of building each JSON tree.
+/// Opening a data directory whose journal holds 100,000 frames (10-key full updates, ~400 bytes each in format 2, no
+/// snapshot): read, verify every CRC, decode, replay through the ledger, verify the final checksum. The baseline only
+/// reads the file and checks the CRCs.
 /// </summary>
 [MemoryDiagnoser]
 public class JournalRecoveryBenchmarks
@@ -100,15 +99,6 @@ public class JournalRecoveryBenchmarks
 
     private string _dir = null!;
     private string _journal = null!;
-
-    public enum StateSource
-    {
-        ParsedJson,
-        ClrValues,
-    }
-
-    [Params(StateSource.ParsedJson, StateSource.ClrValues)]
-    public StateSource Source { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -119,9 +109,7 @@ public class JournalRecoveryBenchmarks
         {
             // Building 100k frames with an fsync each would take minutes; the frames are the same without them.
             var sync = new EdgeSynchronizer(store: new NoWait(store));
-            var state = Source == StateSource.ClrValues
-                ? ChecksumStates.SmallState()
-                : JsonNode.Parse(ChecksumStates.SmallState().ToJsonString())!.AsObject();
+            var state = ChecksumStates.SmallState();
             for (var i = 0; i < Frames; i++)
             {
                 state["sequence"] = i;
@@ -187,3 +175,67 @@ public class JournalRecoveryBenchmarks
         }
     }
 }
+
+/// <summary>
+/// Opening a 1 MB state (snapshot) followed by the most small deltas the default compaction policy lets a journal hold
+/// (10,000, the record cap: 4x a 1 MB state would allow ~35,000 deltas of this size). Replay folds the deltas and
+/// merges once, then one MD5 of the state; the baseline reads the files and checks their CRCs.
+/// </summary>
+[MemoryDiagnoser]
+public class JournalDeltaRecoveryBenchmarks
+{
+    private const int Deltas = 10_000;
+
+    private string _dir = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), $"edge-bench-delta-recovery-{Guid.NewGuid():N}");
+        using (var store = new FileSyncStore(new FileSyncStoreOptions(_dir) { SnapshotEveryRecords = 0, SnapshotEveryBytes = 0 }))
+        {
+            var sync = new EdgeSynchronizer(maxPending: 100, store: store);
+            sync.UpdateLocal(ChecksumStates.LargeState());
+            store.WriteSnapshot(sync.Snapshot());
+            for (var i = 0; i < Deltas; i++)
+            {
+                sync.UpdateLocal(new JsonObject { [$"d{i % 512}"] = i }, isDelta: true);
+            }
+        }
+
+        if (Recover() != Deltas + 1 || Read_and_verify_Baseline() == 0)
+        {
+            throw new InvalidOperationException("Recovery set-up is not what the benchmark assumes.");
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => Directory.Delete(_dir, recursive: true);
+
+    [Benchmark(Baseline = true)]
+    public int Read_and_verify_Baseline()
+    {
+        var frames = 0;
+        foreach (var path in Directory.GetFiles(_dir, "journal-*.log"))
+        {
+            var bytes = File.ReadAllBytes(path);
+            long offset = 0;
+            while (offset < bytes.Length && JournalFrame.TryRead(bytes, offset, out var payload))
+            {
+                offset += JournalFrame.HeaderSize + payload.Length;
+                frames++;
+            }
+        }
+
+        var snapshot = File.ReadAllBytes(Path.Combine(_dir, "snapshot.bin"));
+        return frames + (JournalFrame.TryRead(snapshot, JournalCodec.SnapshotMagic.Length, out _) ? 1 : 0);
+    }
+
+    [Benchmark]
+    public long Recover()
+    {
+        using var store = new FileSyncStore(new FileSyncStoreOptions(_dir) { SnapshotEveryRecords = 0, SnapshotEveryBytes = 0 });
+        return new EdgeSynchronizer(maxPending: 100, store: store).LocalVersion;
+    }
+}
+
