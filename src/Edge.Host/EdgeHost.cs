@@ -21,7 +21,7 @@ namespace Edge.Host;
 /// <summary>
 /// The one entry point of the host. A project with its own <c>[EdgeFunction]</c>s gets the same CLI, HTTP API,
 /// durable state and fleet sync in its own binary with
-/// <c>return await EdgeHost.RunAsync(args, EdgeFunctionTable.Descriptors, EdgeFunctionTable.DeployAll);</c>
+/// <c>return await EdgeHost.RunAsync(args, EdgeFunctionTable.Instance);</c> (the generated table of that project).
 /// </summary>
 public static class EdgeHost
 {
@@ -29,9 +29,12 @@ public static class EdgeHost
     public const string Version = "0.1.0";
 
     /// <summary>Runs the command line: <c>serve</c>, <c>invoke</c>, <c>functions</c>, <c>version</c>.</summary>
+    /// <param name="args">The process arguments.</param>
+    /// <param name="table">The functions compiled into the binary: the generator's <c>EdgeFunctionTable.Instance</c>.</param>
     /// <returns>The process exit code: 0 success, 1 failure, 2 bad usage or configuration.</returns>
-    public static async Task<int> RunAsync(string[] args, IReadOnlyList<EdgeFunctionDescriptor> descriptors, Action<EdgeRuntime> deployAll)
+    public static async Task<int> RunAsync(string[] args, IEdgeFunctionTable table)
     {
+        ArgumentNullException.ThrowIfNull(table);
         var line = EdgeCommandLine.Parse(args);
         if (line.Errors.Count > 0)
         {
@@ -62,7 +65,7 @@ public static class EdgeHost
             return 2;
         }
 
-        var catalog = new FunctionCatalog(descriptors, deployAll);
+        var catalog = new FunctionCatalog(table);
         return command switch
         {
             "functions" => ListFunctions(catalog),

@@ -1,4 +1,4 @@
 using Edge.Host;
 using Edge.Host.Functions;
 
-return await EdgeHost.RunAsync(args, EdgeFunctionTable.Descriptors, EdgeFunctionTable.DeployAll);
+return await EdgeHost.RunAsync(args, EdgeFunctionTable.Instance);

@@ -8,7 +8,7 @@ using Edge.Runtime;
 // edge-host, serving this project's own functions from one binary.
 if (args.Length > 0)
 {
-    return await Edge.Host.EdgeHost.RunAsync(args, EdgeFunctionTable.Descriptors, EdgeFunctionTable.DeployAll);
+    return await Edge.Host.EdgeHost.RunAsync(args, EdgeFunctionTable.Instance);
 }
 
 // Without one: runs every generated function typed and through JSON (timeouts and bad JSON included); exit code 0 only when all

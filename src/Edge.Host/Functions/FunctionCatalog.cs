@@ -10,6 +10,12 @@ public sealed class FunctionCatalog
 {
     private readonly EdgeRuntime _staging = new(new EdgeNode("catalog", "catalog"));
 
+    /// <summary>The catalog of a generated function table.</summary>
+    public FunctionCatalog(IEdgeFunctionTable table)
+        : this((table ?? throw new ArgumentNullException(nameof(table))).Descriptors, table.DeployAll)
+    {
+    }
+
     public FunctionCatalog(IReadOnlyList<EdgeFunctionDescriptor> descriptors, Action<EdgeRuntime> deployAll)
     {
         ArgumentNullException.ThrowIfNull(deployAll);
