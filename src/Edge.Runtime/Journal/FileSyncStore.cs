@@ -33,7 +33,7 @@ public sealed class FileSyncStore : ISyncStore
     private const string JournalPrefix = "journal-";
     private const string JournalSuffix = ".log";
 
-    // Recovery reads the live journal into one array; compaction is forced well before it would not fit.
+    // Frame offsets are longs, but a journal this long is compacted well before (and would take long to replay).
     private const long MaxJournalBytes = int.MaxValue;
     private const long ForcedSnapshotBytes = 1L << 30;
 
@@ -48,6 +48,9 @@ public sealed class FileSyncStore : ISyncStore
     // Guards the group-commit hand-off (_journal, _appended, _durable, _flushing, _fault); Monitor, for Wait/PulseAll.
     private readonly object _gate = new();
     private readonly FrameBuffer _buffer = new(4096);
+
+    // Asynchronous waiters parked on a flush under way (under _gate), completed by whoever finishes the flush that covers them.
+    private readonly List<(long Sequence, TaskCompletionSource Waiter)> _waiters = [];
     private SyncRecovery? _recovery;
     private IJournalFile? _journal;
     private long _generation;
@@ -242,6 +245,7 @@ public sealed class FileSyncStore : ISyncStore
                 if (_options.Durability == JournalDurability.PerWrite)
                 {
                     _durable = _appended;
+                    CompleteWaiters();
                 }
 
                 return _appended;
@@ -252,69 +256,167 @@ public sealed class FileSyncStore : ISyncStore
     /// <inheritdoc/>
     public void WaitDurable(long sequence)
     {
-        while (true)
+        lock (_gate)
         {
-            IJournalFile file;
-            long target;
-            lock (_gate)
+            while (true)
             {
-                while (true)
+                if (_durable >= sequence)
                 {
-                    if (_durable >= sequence)
-                    {
-                        return;
-                    }
-
-                    if (_fault is not null)
-                    {
-                        throw NotDurable();
-                    }
-
-                    if (!_flushing)
-                    {
-                        break;
-                    }
-
-                    Monitor.Wait(_gate);
+                    return;
                 }
 
-                // This caller leads: one fsync for everything appended so far, its own record included.
-                file = _journal ?? throw new ObjectDisposedException(nameof(FileSyncStore));
-                target = _appended;
-                _flushing = true;
-            }
-
-            try
-            {
-                file.Flush();
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
-            {
-                lock (_gate)
+                if (_fault is not null)
                 {
-                    _flushing = false;
-                    SetFault(e, FsyncFailure(e));
-                    Monitor.PulseAll(_gate);
                     throw NotDurable();
                 }
+
+                if (!_flushing)
+                {
+                    break;
+                }
+
+                Monitor.Wait(_gate);
             }
 
-            Counters.Fsynced();
-            lock (_gate)
+            _flushing = true;
+        }
+
+        // This caller leads: one fsync for everything appended so far, its own record included.
+        LeadFlushes();
+        lock (_gate)
+        {
+            if (_durable < sequence)
             {
-                _durable = Math.Max(_durable, target);
-                _flushing = false;
-                Monitor.PulseAll(_gate);
+                throw Undurable();
             }
         }
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// A waiter that finds a flush under way parks no thread: it is completed by whoever finishes the flush that covers
+    /// it. One that finds none leads one on its own thread (the fsync has to run somewhere), so concurrent requests
+    /// share fsyncs and only one thread is ever in one.
+    /// </remarks>
     public ValueTask WaitDurableAsync(long sequence)
     {
-        // Interim: the synchronous group commit. Journal format 2 replaces it with a flush that parks no waiter.
-        WaitDurable(sequence);
-        return ValueTask.CompletedTask;
+        lock (_gate)
+        {
+            if (_durable >= sequence)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            if (_fault is not null)
+            {
+                return ValueTask.FromException(NotDurable());
+            }
+
+            if (_flushing)
+            {
+                var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters.Add((sequence, waiter));
+                return new ValueTask(waiter.Task);
+            }
+
+            _flushing = true;
+        }
+
+        LeadFlushes();
+        lock (_gate)
+        {
+            return _durable >= sequence ? ValueTask.CompletedTask : ValueTask.FromException(Undurable());
+        }
+    }
+
+    /// <summary>
+    /// One group commit: fsync everything appended, publish the new durable sequence and complete the waiters it
+    /// covers. Waiters for records appended during that fsync get the next one, led by a thread-pool thread so this
+    /// caller, whose record is durable now, goes on. Called with <see cref="_flushing"/> set by the caller, which makes
+    /// it the only flusher until the lead ends.
+    /// </summary>
+    private void LeadFlushes()
+    {
+        IJournalFile? file;
+        long target;
+        lock (_gate)
+        {
+            file = _journal;
+            target = _appended;
+            if (file is null || _fault is not null || _durable >= target)
+            {
+                // A snapshot made everything durable meanwhile, nothing new was appended, or nothing can be flushed
+                // any more (disposed, faulted): FinishFlushing settles whoever is left.
+                FinishFlushing();
+                return;
+            }
+        }
+
+        try
+        {
+            file.Flush();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            lock (_gate)
+            {
+                SetFault(e, FsyncFailure(e));
+                FinishFlushing();
+                return;
+            }
+        }
+
+        Counters.Fsynced();
+        lock (_gate)
+        {
+            _durable = Math.Max(_durable, target);
+            CompleteWaiters();
+            if (_waiters.Count == 0)
+            {
+                FinishFlushing();
+                return;
+            }
+
+            Monitor.PulseAll(_gate);
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(static store => store.LeadFlushes(), this, preferLocal: false);
+    }
+
+    /// <summary>Ends the lead (under <see cref="_gate"/>): wakes the synchronous waiters and settles the asynchronous ones.</summary>
+    private void FinishFlushing()
+    {
+        _flushing = false;
+        CompleteWaiters();
+        if (_waiters.Count > 0 && (_fault is not null || _journal is null))
+        {
+            // Nobody will flush for them any more: a faulted store takes no writes, a disposed one has no journal.
+            var failure = Undurable();
+            foreach (var (_, waiter) in _waiters)
+            {
+                waiter.TrySetException(failure);
+            }
+
+            _waiters.Clear();
+        }
+
+        Monitor.PulseAll(_gate);
+    }
+
+    /// <summary>Why a waiter's record will not become durable (under <see cref="_gate"/>).</summary>
+    private Exception Undurable() => _fault is not null ? NotDurable() : new ObjectDisposedException(nameof(FileSyncStore));
+
+    /// <summary>Completes every asynchronous waiter whose record is durable now (under <see cref="_gate"/>).</summary>
+    private void CompleteWaiters()
+    {
+        for (var i = _waiters.Count - 1; i >= 0; i--)
+        {
+            if (_waiters[i].Sequence <= _durable)
+            {
+                _waiters[i].Waiter.TrySetResult();
+                _waiters.RemoveAt(i);
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -418,6 +520,7 @@ public sealed class FileSyncStore : ISyncStore
                 old = _journal;
                 _journal = null;
                 _durable = _appended;
+                CompleteWaiters();
                 Monitor.PulseAll(_gate);
             }
 
@@ -491,7 +594,7 @@ public sealed class FileSyncStore : ISyncStore
                     }
                 }
 
-                Monitor.PulseAll(_gate);
+                FinishFlushing();
             }
 
             journal?.Dispose();
@@ -575,45 +678,52 @@ public sealed class FileSyncStore : ISyncStore
         // that, someone deleted it, and whatever was acknowledged after the snapshot is gone. Without a snapshot a
         // missing journal-1 cannot be told from a new data directory.
         var journalMissing = snapshot is not null && !exists && !previousJournalExists;
-        var frames = new List<int>();
-        byte[] bytes = [];
+        long frames = 0;
         long validLength = 0;
         long cut = 0;
         string? tailProblem = null;
         if (exists)
         {
-            bytes = _fs.ReadAllBytes(journalPath);
-            while (validLength < bytes.Length)
+            // Checked now frame by frame, decoded again later one at a time as the synchronizer replays: neither the
+            // file nor 100k decoded records are ever in memory at once.
+            using var reader = new JournalFrameReader(_fs.OpenRead(journalPath));
+            while (true)
             {
-                if (!JournalFrame.TryRead(bytes, validLength, out var payload))
+                var read = reader.Next(out var payload);
+                if (read == FrameRead.End)
                 {
-                    var next = JournalFrame.FindNextValid(bytes, validLength);
+                    break;
+                }
+
+                if (read == FrameRead.Damaged)
+                {
+                    // Only here is the rest of the file read at once: a torn tail is a frame or less, and damage in
+                    // the middle refuses the open anyway.
+                    var rest = reader.ReadRest();
+                    var next = JournalFrame.FindNextValid(rest, 0);
                     if (next >= 0)
                     {
                         throw new JournalCorruptException(journalPath, validLength,
-                            $"a damaged frame ({DescribeDamage(bytes, validLength)}) is followed by a valid frame at offset {next}");
+                            $"a damaged frame ({DescribeDamage(rest, 0)}) is followed by a valid frame at offset {validLength + next}");
                     }
 
-                    tailProblem = DescribeDamage(bytes, validLength);
+                    tailProblem = DescribeDamage(rest, 0);
+                    cut = rest.Length;
                     break;
                 }
 
                 try
                 {
-                    // Checked now, built later one at a time as the synchronizer replays: 100k decoded records at
-                    // once would be hundreds of MB of JSON trees kept alive for nothing.
                     JournalCodec.ReadRecord(payload, validateOnly: true);
-                    frames.Add((int)validLength);
+                    frames++;
                 }
                 catch (Exception e) when (IsDecodeFailure(e))
                 {
                     throw new JournalCorruptException(journalPath, validLength, $"a frame with a valid checksum does not decode ({e.Message})", e);
                 }
 
-                validLength += JournalFrame.HeaderSize + payload.Length;
+                validLength = reader.Offset;
             }
-
-            cut = bytes.Length - validLength;
         }
 
         var journal = _fs.Open(journalPath, create: true);
@@ -656,11 +766,11 @@ public sealed class FileSyncStore : ISyncStore
         }
 
         _length = validLength;
-        _recordsSinceSnapshot = frames.Count;
+        _recordsSinceSnapshot = frames;
         _snapshotDueRecords = _options.SnapshotEveryRecords;
         _snapshotDueBytes = _options.SnapshotEveryBytes;
 
-        var message = $"Recovered {(snapshot is null ? "no snapshot" : $"snapshot generation {generation}")} and {frames.Count} journal frames from {Path.GetFileName(journalPath)}";
+        var message = $"Recovered {(snapshot is null ? "no snapshot" : $"snapshot generation {generation}")} and {frames} journal frames from {Path.GetFileName(journalPath)}";
         if (cut > 0)
         {
             message += $"; cut {cut} bytes of torn or corrupt tail at offset {validLength} ({tailProblem})";
@@ -677,13 +787,13 @@ public sealed class FileSyncStore : ISyncStore
                 "changes acknowledged after that snapshot, if any, are lost, and the node goes on from the snapshot";
         }
 
-        Counters.Recovered(frames.Count, cut, cut > 0, journalMissing, message);
+        Counters.Recovered(frames, cut, cut > 0, journalMissing, message);
         if (cut > 0 || journalMissing)
         {
             Log(message);
         }
 
-        return new SyncRecovery(snapshot, new JournalRecords(journalPath, bytes, frames));
+        return new SyncRecovery(snapshot, new JournalRecords(_fs, journalPath, frames));
     }
 
     /// <summary>True when the directory already records this release's format; refuses one written by a newer release.</summary>
@@ -922,7 +1032,7 @@ public sealed class FileSyncStore : ISyncStore
     {
         Counters.AppendFailed();
         return new JournalWriteException(
-            $"The change is applied in memory but could not be made durable. {_faultReason}", _fault);
+            $"The change could not be made durable and is not applied. {_faultReason}", _fault);
     }
 
     private void ThrowIfUnusable()

@@ -5,9 +5,9 @@ public enum JournalDurability
 {
     /// <summary>
     /// Concurrent writers share fsyncs: the first writer to wait flushes everything appended so far, the others wait
-    /// for it. Each call still returns only once its record is on disk. If that fsync fails, the calls waiting on it
-    /// throw although their change is already applied in memory, and the store refuses further writes (restart to
-    /// recover from what is on disk).
+    /// for it (asynchronous waiters without a thread). Each call still returns only once its record is on disk, and
+    /// nobody sees a version before. If that fsync fails, the calls waiting on it throw, their versions and any built
+    /// on them never become visible, and the store refuses further writes (restart to recover from what is on disk).
     /// </summary>
     GroupCommit,
 

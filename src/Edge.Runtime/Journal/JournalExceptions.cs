@@ -36,7 +36,7 @@ public sealed class JournalLockedException : IOException
     public string Directory { get; }
 }
 
-/// <summary>A record could not be made durable; the change was not made (see <see cref="JournalDurability"/> for the one exception).</summary>
+/// <summary>A record could not be made durable; the change was not made (nothing built on it becomes visible either).</summary>
 public sealed class JournalWriteException : IOException
 {
     /// <summary>Creates the exception.</summary>

@@ -19,6 +19,9 @@ internal interface IJournalFileSystem
 
     byte[] ReadAllBytes(string path);
 
+    /// <summary>Opens <paramref name="path"/> for reading front to back (recovery streams the journal through it).</summary>
+    Stream OpenRead(string path);
+
     /// <summary>Renames over an existing file; atomic on POSIX file systems.</summary>
     void Move(string source, string destination);
 
@@ -57,6 +60,9 @@ internal sealed class DiskJournalFileSystem : IJournalFileSystem
         File.OpenHandle(path, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.Read));
 
     public byte[] ReadAllBytes(string path) => File.ReadAllBytes(path);
+
+    // No FileStream buffer: the frame reader reads into its own, in large chunks.
+    public Stream OpenRead(string path) => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
 
     public void Move(string source, string destination) => File.Move(source, destination, overwrite: true);
 

@@ -3,41 +3,44 @@ using System.Collections;
 namespace Edge.Runtime;
 
 /// <summary>
-/// The records of a recovered journal, decoded on access from the verified file bytes, so replaying a long journal
-/// keeps one record's JSON alive at a time instead of all of them.
+/// The records of a recovered journal, read from disk and decoded one at a time as they are enumerated, so replaying
+/// a long journal holds one frame and one record in memory, not the file and not every record.
 /// </summary>
-internal sealed class JournalRecords(string path, byte[] journal, List<int> frameOffsets) : IReadOnlyList<SyncRecord>
+/// <remarks>Reads the <paramref name="count"/> frames that were verified at open (the journal's torn tail, if any, is
+/// already cut off and nothing is appended before the synchronizer has replayed them).</remarks>
+internal sealed class JournalRecords(IJournalFileSystem fileSystem, string path, long count) : IEnumerable<SyncRecord>
 {
-    public int Count => frameOffsets.Count;
-
-    public SyncRecord this[int index]
+    public IEnumerator<SyncRecord> GetEnumerator()
     {
-        get
+        if (count == 0)
         {
-            var offset = frameOffsets[index];
-            if (!JournalFrame.TryRead(journal, offset, out var payload))
+            yield break;
+        }
+
+        using var reader = new JournalFrameReader(fileSystem.OpenRead(path));
+        for (long i = 0; i < count; i++)
+        {
+            var offset = reader.Offset;
+            if (reader.Next(out _) != FrameRead.Frame)
             {
                 throw new JournalCorruptException(path, offset, "a frame verified at open no longer verifies");
             }
 
-            try
-            {
-                return JournalCodec.ReadRecord(payload);
-            }
-            catch (Exception e) when (e is InvalidDataException or ArgumentException or System.Text.Json.JsonException or FormatException or OverflowException)
-            {
-                throw new JournalCorruptException(path, offset, $"a frame with a valid checksum does not decode ({e.Message})", e);
-            }
-        }
-    }
-
-    public IEnumerator<SyncRecord> GetEnumerator()
-    {
-        for (var i = 0; i < frameOffsets.Count; i++)
-        {
-            yield return this[i];
+            yield return Decode(reader, offset);
         }
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    private SyncRecord Decode(JournalFrameReader reader, long offset)
+    {
+        try
+        {
+            return JournalCodec.ReadRecord(reader.LastPayload);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or System.Text.Json.JsonException or FormatException or OverflowException)
+        {
+            throw new JournalCorruptException(path, offset, $"a frame with a valid checksum does not decode ({e.Message})", e);
+        }
+    }
 }

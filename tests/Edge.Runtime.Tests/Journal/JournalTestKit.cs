@@ -204,6 +204,12 @@ internal sealed class FailingFileSystem : IJournalFileSystem
     /// <summary>Makes every flush slower, so concurrent writers pile up behind one fsync.</summary>
     public TimeSpan FlushDelay { get; set; }
 
+    /// <summary>While set and closed, every fsync waits for it to open (signalling <see cref="FlushEntered"/> first): a disk stuck in one fsync.</summary>
+    public ManualResetEventSlim? FlushGate { get; set; }
+
+    /// <summary>Released once each time an fsync starts waiting at <see cref="FlushGate"/>.</summary>
+    public SemaphoreSlim FlushEntered { get; } = new(0);
+
     public bool Failed { get; private set; }
 
     public int Flushes;
@@ -266,6 +272,8 @@ internal sealed class FailingFileSystem : IJournalFileSystem
 
     public byte[] ReadAllBytes(string path) => _inner.ReadAllBytes(path);
 
+    public Stream OpenRead(string path) => _inner.OpenRead(path);
+
     public void Move(string source, string destination)
     {
         Check(JournalIo.Move, destination);
@@ -313,6 +321,15 @@ internal sealed class FailingFileSystem : IJournalFileSystem
             if (owner.FlushDelay > TimeSpan.Zero)
             {
                 Thread.Sleep(owner.FlushDelay);
+            }
+
+            if (owner.FlushGate is { } gate)
+            {
+                owner.FlushEntered.Release();
+                if (!gate.Wait(TimeSpan.FromMinutes(1)))
+                {
+                    throw new TimeoutException("the test never opened the flush gate");
+                }
             }
 
             Interlocked.Increment(ref owner.Flushes);
