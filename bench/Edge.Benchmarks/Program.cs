@@ -8,6 +8,11 @@ public static class Program
     // BenchmarkDotNet exits 0 even when a benchmark throws or never produces a measurement; CI must see those.
     public static int Main(string[] args)
     {
+        if (args is ["--recovery-peak"])
+        {
+            return Journal.RecoveryPeakMemory.Run();
+        }
+
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args).ToArray();
         var failures = Failures(summaries).ToArray();
         foreach (var failure in failures)
