@@ -158,6 +158,15 @@ public static class EdgeHost
 
     private static async Task<int> ServeAsync(HostSettings settings, FunctionCatalog catalog)
     {
+        if (settings.Broker.Mode == BrokerMode.Embedded)
+        {
+            // The setting is parsed and validated already; the broker itself is not built yet (issue 12). Refusing
+            // beats a node that says it runs a broker and does not.
+            await Console.Error.WriteLineAsync(
+                "edge-host: 'broker': embedded is not available in this release yet; run Mosquitto and pass --mqtt mqtt://127.0.0.1:1883");
+            return 2;
+        }
+
         WebApplication app;
         try
         {
