@@ -103,11 +103,34 @@ public static class JsonInput
                     }
 
                     break;
+                case JsonTokenType.Number:
+                    walk.NoteValue();
+                    if (IsInfinite(reader.ValueSpan))
+                    {
+                        return $"The number at {walk.Format(json)} is beyond the range of a double: it would be stored as Infinity, which JSON cannot represent.";
+                    }
+
+                    break;
                 default:
                     walk.NoteValue();
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// True for a float literal too large for a double (<c>1e400</c>): Python and .NET read it as Infinity, which a state
+    /// refuses. Integers are exempt (kept verbatim at any size); only literals long enough or with an exponent are parsed.
+    /// </summary>
+    private static bool IsInfinite(ReadOnlySpan<byte> number)
+    {
+        var exponent = number.IndexOfAny((byte)'e', (byte)'E') >= 0;
+        if (!exponent && (number.Length <= 308 || number.IndexOf((byte)'.') < 0))
+        {
+            return false;
+        }
+
+        return !double.IsFinite(double.Parse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Null when the current string token is valid text; the escaped case unescapes into <paramref name="scratch"/>.</summary>

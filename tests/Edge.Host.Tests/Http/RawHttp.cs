@@ -49,22 +49,31 @@ internal static class RawHttp
         }
 
         head.Append("\r\n");
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()));
-        if (chunked)
+        IOException? writeFailure = null;
+        try
         {
-            for (var offset = 0; offset < body.Length; offset += chunkSize)
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()));
+            if (chunked)
             {
-                var size = Math.Min(chunkSize, body.Length - offset);
-                await stream.WriteAsync(Encoding.ASCII.GetBytes($"{size:x}\r\n"));
-                await stream.WriteAsync(body.AsMemory(offset, size));
-                await stream.WriteAsync("\r\n"u8.ToArray());
-            }
+                for (var offset = 0; offset < body.Length; offset += chunkSize)
+                {
+                    var size = Math.Min(chunkSize, body.Length - offset);
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes($"{size:x}\r\n"));
+                    await stream.WriteAsync(body.AsMemory(offset, size));
+                    await stream.WriteAsync("\r\n"u8.ToArray());
+                }
 
-            await stream.WriteAsync("0\r\n\r\n"u8.ToArray());
+                await stream.WriteAsync("0\r\n\r\n"u8.ToArray());
+            }
+            else
+            {
+                await stream.WriteAsync(body);
+            }
         }
-        else
+        catch (IOException e)
         {
-            await stream.WriteAsync(body);
+            // The server answered early (413 before the whole body) and closed: the answer is still to be read.
+            writeFailure = e;
         }
 
         var reply = new MemoryStream();
@@ -75,6 +84,11 @@ internal static class RawHttp
         catch (IOException)
         {
             // The server may reset after answering (413 with Connection: close); what arrived is the answer.
+        }
+
+        if (reply.Length == 0 && writeFailure is not null)
+        {
+            throw writeFailure;
         }
 
         var text = Encoding.UTF8.GetString(reply.ToArray());

@@ -50,6 +50,22 @@ public class JsonInputTests
             : new string('[', levels) + innermost + new string(']', levels);
 
     [Test]
+    [Arguments("{\"a\":{\"b\":1e400}}", "$.a.b")]
+    [Arguments("[1, -1E+309]", "$[1]")]
+    public async Task A_float_beyond_the_range_of_a_double_is_refused_with_its_path(string json, string path)
+    {
+        await Assert.That(Problem(json)).IsEqualTo($"The number at {path} is beyond the range of a double: it would be stored as Infinity, which JSON cannot represent.");
+    }
+
+    [Test]
+    [Arguments("{\"big\":123456789012345678901234567890123456789012345678901234567890}")]
+    [Arguments("{\"a\":1e308,\"b\":1e-400,\"c\":-2.5E10}")]
+    public async Task Big_integers_and_floats_within_range_pass(string json)
+    {
+        await Assert.That(Problem(json)).IsNull();
+    }
+
+    [Test]
     public async Task The_byte_template_helper_spells_raw_bytes()
     {
         await Assert.That(Raw("\"%FFa%C3%A9\"")).IsEquivalentTo(new byte[] { 0x22, 0xFF, 0x61, 0xC3, 0xA9, 0x22 }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
