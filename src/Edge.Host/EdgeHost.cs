@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.Metrics;
 using System.Text;
+using Edge.Host.Broker;
 using Edge.Host.Cli;
 using Edge.Host.Fleet;
 using Edge.Host.Functions;
@@ -105,6 +106,15 @@ public static class EdgeHost
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Journal));
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Coordinator));
         builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Broker));
+        if (settings.Broker.Mode == BrokerMode.Embedded)
+        {
+            // Registered first: hosted services start in order (the broker listens before the node's client dials it)
+            // and stop in reverse (the node says goodbye before the broker goes).
+            builder.Services.AddSingleton(services => new EmbeddedBroker(settings.Broker, settings.BrokerUsers, settings.Journal.DataDir,
+                services.GetRequiredService<ILogger<EmbeddedBroker>>(), services.GetRequiredService<IMeterFactory>()));
+            builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddedBroker>());
+        }
+
         var mqtt = settings.Mqtt;
         if (mqtt is not null)
         {
@@ -142,11 +152,9 @@ public static class EdgeHost
         }
 
         var v1 = app.MapEdgeApi(node);
-        if (mqtt is not null)
-        {
-            // Built now, so /metrics lists its instruments from the first request.
-            app.Services.GetRequiredService<NodeSyncAgent>();
-        }
+        // Built now, so /metrics lists their instruments from the first request.
+        app.Services.GetService<EmbeddedBroker>();
+        app.Services.GetService<NodeSyncAgent>();
 
         if (app.Services.GetService<ClusterCoordinator>() is { } fleet)
         {
@@ -158,15 +166,6 @@ public static class EdgeHost
 
     private static async Task<int> ServeAsync(HostSettings settings, FunctionCatalog catalog)
     {
-        if (settings.Broker.Mode == BrokerMode.Embedded)
-        {
-            // The setting is parsed and validated already; the broker itself is not built yet (issue 12). Refusing
-            // beats a node that says it runs a broker and does not.
-            await Console.Error.WriteLineAsync(
-                "edge-host: 'broker': embedded is not available in this release yet; run Mosquitto and pass --mqtt mqtt://127.0.0.1:1883");
-            return 2;
-        }
-
         WebApplication app;
         try
         {
@@ -193,6 +192,11 @@ public static class EdgeHost
             try
             {
                 await app.RunAsync();
+            }
+            catch (BrokerListenException e)
+            {
+                await Console.Error.WriteLineAsync("edge-host: " + e.Message);
+                return 1;
             }
             catch (IOException e)
             {

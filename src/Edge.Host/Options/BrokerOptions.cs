@@ -29,6 +29,9 @@ public sealed class BrokerOptions : IValidatableObject
     /// <summary>The parsed <see cref="Listen"/> (valid once validated).</summary>
     public IPEndPoint ListenEndPoint() => ParseListen(Listen)!;
 
+    /// <summary>The parsed <see cref="Listen"/>, or null when it is not HOST:PORT.</summary>
+    public IPEndPoint? TryListenEndPoint() => ParseListen(Listen);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ParseListen(Listen) is not { } endPoint)

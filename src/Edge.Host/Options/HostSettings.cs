@@ -25,6 +25,9 @@ public sealed class HostSettings : IValidatableObject
 
     public BrokerOptions Broker { get; init; } = new();
 
+    /// <summary>The users the embedded broker admits, read from <see cref="BrokerOptions.CredentialsFile"/>; null admits anonymous clients (loopback only).</summary>
+    public Edge.Host.Broker.BrokerCredentials? BrokerUsers { get; init; }
+
     /// <summary>The JSON config file these settings were read from, if any.</summary>
     public string? ConfigFile { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Edge.Host.Broker;
 using Edge.Host.Cli;
 using Edge.Host.Mqtt;
 using Microsoft.Extensions.Configuration;
@@ -45,12 +46,19 @@ public static partial class SettingsLoader
             configuration.GetSection("Broker").Bind(broker);
         });
         ReadTokenFile(http, origins);
+        var brokerUsers = ReadBrokerCredentials(broker);
 
         MqttOptions? mqtt = null;
-        if (configuration["Mqtt:Broker"] is not null)
+        var embedded = broker.Mode == BrokerMode.Embedded;
+        if (configuration["Mqtt:Broker"] is not null || embedded)
         {
             mqtt = new MqttOptions { MaxJsonDepth = http.MaxJsonDepth };
             Bind(configuration, origins, () => configuration.GetSection("Mqtt").Bind(mqtt));
+            if (embedded && configuration["Mqtt:Broker"] is null)
+            {
+                UseEmbeddedBroker(mqtt, broker, brokerUsers);
+            }
+
             // A silently dead link is noticed after ~1.5 keep-alives: two heartbeats keeps the last will prompt.
             mqtt.KeepAlive = TimeSpan.FromSeconds(Math.Ceiling(Math.Max(2, mqtt.HeartbeatInterval.TotalSeconds * 2)));
         }
@@ -63,6 +71,7 @@ public static partial class SettingsLoader
             Mqtt = mqtt,
             Coordinator = coordinator,
             Broker = broker,
+            BrokerUsers = brokerUsers,
             ConfigFile = configFile,
         };
 
@@ -174,6 +183,49 @@ public static partial class SettingsLoader
         }
 
         origins["Http:Token"] = (Setting.All.First(s => s.Key == "Http:TokenFile"), $"'{path}'");
+    }
+
+    private static BrokerCredentials? ReadBrokerCredentials(BrokerOptions broker)
+    {
+        if (broker.CredentialsFile is not { } path)
+        {
+            return null;
+        }
+
+        try
+        {
+            return BrokerCredentials.Parse(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new SettingsException("broker-credentials", $"cannot read '{path}': {ex.Message}");
+        }
+        catch (FormatException ex)
+        {
+            throw new SettingsException("broker-credentials", $"'{path}': {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Without <c>--mqtt</c>, a node that runs the embedded broker is its first client: it connects over loopback (or to
+    /// the one address the broker listens on) as the credentials file's first user, unless <c>--mqtt-username</c> says otherwise.
+    /// </summary>
+    private static void UseEmbeddedBroker(MqttOptions mqtt, BrokerOptions broker, BrokerCredentials? users)
+    {
+        if (broker.TryListenEndPoint() is not { } endPoint)
+        {
+            return; // refused by the broker's own validation below
+        }
+
+        var host = endPoint.Address.Equals(System.Net.IPAddress.Any) ? "127.0.0.1"
+            : endPoint.Address.Equals(System.Net.IPAddress.IPv6Any) ? "[::1]"
+            : endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endPoint.Address}]" : endPoint.Address.ToString();
+        mqtt.Broker = $"mqtt://{host}:{endPoint.Port}";
+        if (mqtt.Username is null && users is not null)
+        {
+            mqtt.Username = users.FirstUser;
+            mqtt.Password = users.FirstPassword;
+        }
     }
 
     /// <summary>One generated-validator failure (<c>DisplayName: rule</c>) as the setting it names, with where its value came from.</summary>

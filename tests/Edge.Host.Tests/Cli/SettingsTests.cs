@@ -264,8 +264,62 @@ public class SettingsTests
         await Assert.That(Load(new() { ["broker"] = "embedded", ["broker-listen"] = "localhost:1884" }).Broker.ListenEndPoint().Port).IsEqualTo(1884);
         var error = await Refused(new() { ["broker"] = "embedded", ["broker-listen"] = "0.0.0.0:1883" });
         await Assert.That(error.Setting).IsEqualTo("broker-credentials");
-        var ok = Load(new() { ["broker"] = "embedded", ["broker-listen"] = "0.0.0.0:1883", ["broker-credentials"] = "/etc/edge/broker.creds" });
-        await Assert.That(ok.Broker.CredentialsFile).IsEqualTo("/etc/edge/broker.creds");
+        var file = CredentialsFile("# fleet users\nnode-a:s3cret:with:colons\r\nnode-b:other\n");
+        var ok = Load(new() { ["broker"] = "embedded", ["broker-listen"] = "0.0.0.0:1883", ["broker-credentials"] = file });
+        await Assert.That(ok.Broker.CredentialsFile).IsEqualTo(file);
+        await Assert.That(ok.BrokerUsers!.Count).IsEqualTo(2);
         await Assert.That(Load(new() { ["broker-listen"] = "0.0.0.0:1883" }).Broker.Mode).IsEqualTo(BrokerMode.External);
+    }
+
+    [Test]
+    public async Task A_node_running_the_embedded_broker_is_its_first_client()
+    {
+        var loopback = Load(new() { ["broker"] = "embedded", ["broker-listen"] = "127.0.0.1:18830" });
+        await Assert.That(loopback.Mqtt!.Broker).IsEqualTo("mqtt://127.0.0.1:18830");
+        await Assert.That(loopback.Mqtt.Username).IsNull();
+
+        var file = CredentialsFile("node-a:s3cret:with:colons\nnode-b:other\n");
+        var wide = Load(new() { ["broker"] = "embedded", ["broker-listen"] = "0.0.0.0:1883", ["broker-credentials"] = file });
+        await Assert.That(wide.Mqtt!.Broker).IsEqualTo("mqtt://127.0.0.1:1883");
+        await Assert.That(wide.Mqtt.Username).IsEqualTo("node-a");
+        await Assert.That(wide.Mqtt.Password).IsEqualTo("s3cret:with:colons");
+
+        var v6 = Load(new() { ["broker"] = "embedded", ["broker-listen"] = "[::1]:1883" });
+        await Assert.That(v6.Mqtt!.Broker).IsEqualTo("mqtt://[::1]:1883");
+
+        var named = Load(new() { ["broker"] = "embedded", ["broker-credentials"] = file, ["mqtt-username"] = "node-b", ["mqtt-password"] = "other" });
+        await Assert.That(named.Mqtt!.Username).IsEqualTo("node-b");
+
+        var external = Load(new() { ["broker"] = "embedded", ["mqtt"] = "mqtt://10.0.0.5:1883" });
+        await Assert.That(external.Mqtt!.Broker).IsEqualTo("mqtt://10.0.0.5:1883");
+    }
+
+    [Test]
+    public async Task A_bad_credentials_file_is_refused_naming_the_line()
+    {
+        var missing = await Refused(new() { ["broker"] = "embedded", ["broker-credentials"] = "/nonexistent/broker.creds" });
+        await Assert.That(missing.Setting).IsEqualTo("broker-credentials");
+        await Assert.That(missing.Message).Contains("cannot read '/nonexistent/broker.creds'");
+
+        foreach (var (text, says) in new[]
+        {
+            ("node-a:one\nno-colon\n", "line 2 is not username:password"),
+            (":nouser\n", "line 1 is not username:password"),
+            ("user:\n", "line 1 is not username:password"),
+            ("a:1\n# c\na:2\n", "line 3 names user 'a' a second time"),
+            ("# only a comment\n\n", "names no user"),
+        })
+        {
+            var error = await Refused(new() { ["broker"] = "embedded", ["broker-credentials"] = CredentialsFile(text) });
+            await Assert.That(error.Setting).IsEqualTo("broker-credentials");
+            await Assert.That(error.Message).Contains(says);
+        }
+    }
+
+    private static string CredentialsFile(string text)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("edge-creds-").FullName, "broker.creds");
+        File.WriteAllText(path, text);
+        return path;
     }
 }

@@ -78,10 +78,16 @@ internal sealed class MqttProbe : IAsyncDisposable
 
     public bool IsConnected => _client.IsConnected;
 
-    public static async Task<MqttProbe> ConnectAsync(string brokerUri, string clientId, bool persistentSession = false)
+    public static async Task<MqttProbe> ConnectAsync(string brokerUri, string clientId, bool persistentSession = false, string? username = null, string? password = null)
     {
         var uri = new Uri(brokerUri);
-        var options = new MqttClientOptionsBuilder()
+        var builder = new MqttClientOptionsBuilder();
+        if (username is not null)
+        {
+            builder = builder.WithCredentials(username, password);
+        }
+
+        var options = builder
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithTcpServer(uri.Host, uri.Port)
             .WithClientId(clientId)
@@ -91,7 +97,14 @@ internal sealed class MqttProbe : IAsyncDisposable
             .Build();
         var client = new MqttClientFactory().CreateMqttClient();
         var probe = new MqttProbe(client, options, persistentSession);
-        await client.ConnectAsync(options);
+        var result = await client.ConnectAsync(options);
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            // MQTTnet 5 reports a refused CONNECT in the result instead of throwing.
+            client.Dispose();
+            throw new IOException($"the broker refused the connection: {result.ResultCode}");
+        }
+
         return probe;
     }
 

@@ -56,16 +56,6 @@ public class BinaryTests
     }
 
     [Test]
-    public async Task An_embedded_broker_is_refused_until_it_exists()
-    {
-        var run = await ChildHost.RunAsync("serve", "--broker", "embedded", "--data-dir", TempDir());
-        await Assert.That(run.ExitCode).IsEqualTo(2);
-        var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        await Assert.That(lines.Length).IsEqualTo(1);
-        await Assert.That(lines[0]).Contains("'broker': embedded is not available");
-    }
-
-    [Test]
     public async Task Restart_after_sigkill_recovers_state_versions_and_pending()
     {
         var dir = TempDir();

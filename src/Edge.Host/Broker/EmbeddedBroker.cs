@@ -1,0 +1,190 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using Edge.Host.Metrics;
+using Edge.Host.Options;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace Edge.Host.Broker;
+
+/// <summary>
+/// <c>serve --broker embedded</c>: an MQTTnet.Server MQTT 5 broker in this process, so a coordinator and a few nodes
+/// need nothing else installed. Nodes connect to it as to Mosquitto. Retained messages (each node's state and status)
+/// are kept in <c>{data-dir}/broker</c> and survive a restart; sessions and queued messages live in memory only
+/// (MQTTnet.Server cannot restore them), so a broker restart drops what it had queued for disconnected clients.
+/// </summary>
+public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
+{
+    /// <summary>The meter of the broker's instruments.</summary>
+    public const string MeterName = "Edge.Broker";
+
+    private readonly BrokerOptions _options;
+    private readonly BrokerCredentials? _users;
+    private readonly RetainedStore _retained;
+    private readonly ILogger _logger;
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+    private MqttServer? _server;
+    private long _refused;
+    private long _retainedWriteFailures;
+
+    /// <summary>Creates the broker (not started).</summary>
+    /// <param name="options">Validated broker settings.</param>
+    /// <param name="users">The users it admits; null admits anonymous clients (the settings allow that on loopback only).</param>
+    /// <param name="dataDir">The node's data directory; retained messages go to its <c>broker</c> folder.</param>
+    /// <param name="logger">Where connection refusals and storage problems are reported.</param>
+    /// <param name="meterFactory">Makes the meter of the broker's instruments (the host's); a meter of its own when null.</param>
+    public EmbeddedBroker(BrokerOptions options, BrokerCredentials? users, string dataDir, ILogger? logger = null, IMeterFactory? meterFactory = null)
+    {
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _users = users;
+        ArgumentException.ThrowIfNullOrEmpty(dataDir);
+        _retained = new RetainedStore(Path.Combine(dataDir, "broker"));
+        _logger = logger ?? NullLogger.Instance;
+        _ownsMeter = meterFactory is null;
+        _meter = Measurements.Create(meterFactory, MeterName);
+        _meter.CreateObservableGauge("edge_broker_clients", ConnectedClients, description: "MQTT clients connected to the embedded broker.");
+        _meter.CreateObservableCounter("edge_broker_refused_connections_total", () => Interlocked.Read(ref _refused),
+            description: "Connections the embedded broker refused for bad or missing credentials.");
+        _meter.CreateObservableCounter("edge_broker_retained_write_failures_total", () => Interlocked.Read(ref _retainedWriteFailures),
+            description: "Retained messages the embedded broker could not store on disk (they stay in memory).");
+    }
+
+    /// <summary>Where the broker listens (the configured address and port).</summary>
+    public IPEndPoint EndPoint => _options.ListenEndPoint();
+
+    /// <summary>Connections refused for bad or missing credentials.</summary>
+    public long Refused => Interlocked.Read(ref _refused);
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var endPoint = EndPoint;
+        var builder = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointPort(endPoint.Port)
+            .WithPersistentSessions();
+        // MQTTnet listens on IPv4 and IPv6 "any" unless told otherwise; the configured address is the only one.
+        builder = endPoint.AddressFamily == AddressFamily.InterNetworkV6
+            ? builder.WithDefaultEndpointBoundIPAddress(IPAddress.None).WithDefaultEndpointBoundIPV6Address(endPoint.Address)
+            : builder.WithDefaultEndpointBoundIPAddress(endPoint.Address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
+
+        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        server.LoadingRetainedMessageAsync += LoadRetainedAsync;
+        server.RetainedMessageChangedAsync += SaveRetainedAsync;
+        server.RetainedMessagesClearedAsync += ClearRetainedAsync;
+        try
+        {
+            await server.StartAsync().ConfigureAwait(false);
+        }
+        catch (SocketException e)
+        {
+            server.Dispose();
+            throw new BrokerListenException($"the embedded broker cannot listen on {endPoint}: {e.Message}", e);
+        }
+
+        _server = server;
+        LogListening(endPoint, _users is { } users ? $"{users.Count} user(s) from {_options.CredentialsFile}" : "anonymous clients (loopback)");
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.StopAsync(new MqttServerStopOptionsBuilder().Build()).ConfigureAwait(false);
+            server.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
+
+    private int ConnectedClients() => _server is { } server ? server.GetClientsAsync().GetAwaiter().GetResult().Count : 0;
+
+    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        if (_users is { } users && !users.Admits(e.UserName, e.RawPassword ?? []))
+        {
+            e.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
+            Interlocked.Increment(ref _refused);
+            LogRefused(e.ClientId, e.RemoteEndPoint?.ToString(), e.UserName is null ? "no credentials" : $"bad credentials for user '{e.UserName}'");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task LoadRetainedAsync(LoadingRetainedMessagesEventArgs e)
+    {
+        e.LoadedRetainedMessages = _retained.Load(out var corrupt);
+        foreach (var path in corrupt)
+        {
+            LogCorrupt(path);
+        }
+
+        LogLoaded(e.LoadedRetainedMessages.Count, _retained.Directory);
+        return Task.CompletedTask;
+    }
+
+    private Task SaveRetainedAsync(RetainedMessageChangedEventArgs e)
+    {
+        try
+        {
+            _retained.Save(e.ChangedRetainedMessage);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The broker still holds it in memory and serves it; only a restart before the next change would lose it.
+            Interlocked.Increment(ref _retainedWriteFailures);
+            LogWriteFailed(e.ChangedRetainedMessage.Topic, ex.Message);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private Task ClearRetainedAsync(EventArgs e)
+    {
+        try
+        {
+            _retained.Clear();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Interlocked.Increment(ref _retainedWriteFailures);
+            LogWriteFailed("(all)", ex.Message);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "embedded MQTT broker listening on {EndPoint}, admitting {Who}")]
+    private partial void LogListening(IPEndPoint endPoint, string who);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "embedded broker refused client '{ClientId}' from {Endpoint}: {Reason}")]
+    private partial void LogRefused(string clientId, string? endpoint, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "embedded broker restored {Count} retained message(s) from {Directory}")]
+    private partial void LogLoaded(int count, string directory);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "embedded broker: retained message file {Path} is corrupt; moved aside as .corrupt (its node republishes on connect)")]
+    private partial void LogCorrupt(string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "embedded broker could not store the retained message of '{Topic}' on disk: {Reason}")]
+    private partial void LogWriteFailed(string topic, string reason);
+}
+
+/// <summary>The embedded broker could not open its listener (address in use, not an address of this machine).</summary>
+public sealed class BrokerListenException(string message, Exception inner) : IOException(message, inner);

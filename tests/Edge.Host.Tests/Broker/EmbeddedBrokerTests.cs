@@ -1,0 +1,168 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+using Edge.Host.Broker;
+using Edge.Host.Options;
+using Edge.Host.Tests.Mqtt;
+using Edge.Host.Tests.Process;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace Edge.Host.Tests.Broker;
+
+/// <summary>The embedded MQTTnet broker in this process: who it admits, and retained messages that outlive it.</summary>
+public class EmbeddedBrokerTests
+{
+    private static (BrokerOptions Options, string Uri) Loopback(BrokerCredentials? users = null)
+    {
+        var port = ChildHost.FreePort();
+        var options = new BrokerOptions { Mode = BrokerMode.Embedded, Listen = $"127.0.0.1:{port}", CredentialsFile = users is null ? null : "test.creds" };
+        return (options, $"mqtt://127.0.0.1:{port}");
+    }
+
+    private static async Task<EmbeddedBroker> StartAsync(BrokerOptions options, string dataDir, BrokerCredentials? users = null, TestMeters? meters = null)
+    {
+        var broker = new EmbeddedBroker(options, users, dataDir, meterFactory: meters?.Factory);
+        await broker.StartAsync(CancellationToken.None);
+        return broker;
+    }
+
+    private static string[] RetainedFiles(string dataDir) => Directory.GetFiles(Path.Combine(dataDir, "broker"), "*.retained");
+
+    [Test]
+    public async Task Retained_messages_survive_a_broker_restart_and_a_clear_deletes_them()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("edge-broker-").FullName;
+        var (options, uri) = Loopback();
+        await using (var broker = await StartAsync(options, dataDir))
+        {
+            await using var publisher = await MqttProbe.ConnectAsync(uri, "publisher");
+            await publisher.PublishAsync("edge/v1/n1/state", """{"version":3}""", retain: true);
+            await publisher.PublishAsync("edge/v1/n2/state", """{"version":7}""", retain: true);
+            await publisher.PublishAsync("edge/v1/n2/changes", """{"not":"retained"}""");
+            await Eventually.TrueAsync(() => RetainedFiles(dataDir).Length == 2, TimeSpan.FromSeconds(10), "two retained files");
+        }
+
+        var (again, uri2) = Loopback();
+        await using (var broker = await StartAsync(again, dataDir))
+        {
+            await using var reader = await MqttProbe.ConnectAsync(uri2, "reader");
+            await reader.SubscribeAsync("edge/v1/+/state");
+            await reader.WaitForAsync("edge/v1/n2/state", m => m.Count == 1);
+            await reader.WaitForAsync("edge/v1/n1/state", m => m.Count == 1);
+            await Assert.That(reader.On("edge/v1/n1/state")[0].Text).IsEqualTo("""{"version":3}""");
+            await Assert.That(reader.On("edge/v1/n1/state")[0].Retain).IsTrue();
+            await Assert.That(reader.On("edge/v1/n2/state")[0].Text).IsEqualTo("""{"version":7}""");
+
+            await reader.PublishAsync("edge/v1/n1/state", [], retain: true); // MQTT's way to clear a retained message
+            await Eventually.TrueAsync(() => RetainedFiles(dataDir).Length == 1, TimeSpan.FromSeconds(10), "n1's file deleted");
+        }
+
+        var (third, uri3) = Loopback();
+        await using (var broker = await StartAsync(third, dataDir))
+        {
+            await using var reader = await MqttProbe.ConnectAsync(uri3, "reader");
+            await reader.SubscribeAsync("edge/v1/+/state");
+            await reader.WaitForAsync("edge/v1/n2/state", m => m.Count == 1);
+            await Assert.That(reader.On("edge/v1/n1/state").Count).IsEqualTo(0);
+        }
+    }
+
+    [Test]
+    public async Task Clients_with_a_wrong_or_missing_password_are_refused_and_counted()
+    {
+        using var meters = new TestMeters();
+        var users = BrokerCredentials.Parse("fleet:correct-horse\nops:battery-staple\n");
+        var (options, uri) = Loopback(users);
+        await using var broker = await StartAsync(options, Directory.CreateTempSubdirectory("edge-broker-").FullName, users, meters);
+
+        var wrong = await Assert.That(async () => await MqttProbe.ConnectAsync(uri, "intruder", username: "fleet", password: "guess")).Throws<Exception>();
+        await Assert.That(wrong!.Message).Contains("BadUserNameOrPassword");
+        await Assert.That(async () => await MqttProbe.ConnectAsync(uri, "anonymous")).Throws<Exception>();
+        await Assert.That(async () => await MqttProbe.ConnectAsync(uri, "swapped", username: "ops", password: "correct-horse")).Throws<Exception>();
+        await Assert.That(broker.Refused).IsEqualTo(3);
+
+        await using var fleet = await MqttProbe.ConnectAsync(uri, "fleet-1", username: "fleet", password: "correct-horse");
+        await using var ops = await MqttProbe.ConnectAsync(uri, "ops-1", username: "ops", password: "battery-staple");
+        await Assert.That(fleet.IsConnected && ops.IsConnected).IsTrue();
+        await Assert.That(broker.Refused).IsEqualTo(3);
+
+        var samples = meters.Samples();
+        await Assert.That(samples.Single(s => s.Name == "edge_broker_refused_connections_total").Value).IsEqualTo(3);
+        await Assert.That(samples.Single(s => s.Name == "edge_broker_clients").Value).IsEqualTo(2);
+    }
+
+    [Test]
+    public async Task A_corrupt_retained_file_is_moved_aside_and_the_rest_are_served()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("edge-broker-").FullName;
+        var store = Path.Combine(dataDir, "broker");
+        Directory.CreateDirectory(store);
+        var good = RetainedStore.Encode(Message("edge/v1/good/state", "ok"));
+        await File.WriteAllBytesAsync(Path.Combine(store, "a.retained"), good);
+        var flipped = (byte[])good.Clone();
+        flipped[^6] ^= 0x01; // a payload bit: the CRC no longer matches
+        await File.WriteAllBytesAsync(Path.Combine(store, "b.retained"), flipped);
+        await File.WriteAllBytesAsync(Path.Combine(store, "c.retained"), good[..^3]); // torn
+        await File.WriteAllBytesAsync(Path.Combine(store, "d.retained.tmp"), good[..5]); // a write a crash cut short
+
+        var (options, uri) = Loopback();
+        await using var broker = await StartAsync(options, dataDir);
+        await using var reader = await MqttProbe.ConnectAsync(uri, "reader");
+        await reader.SubscribeAsync("edge/v1/#");
+        await reader.WaitForAsync("edge/v1/good/state", m => m.Count == 1);
+
+        await Assert.That(Directory.GetFiles(store).Select(f => Path.GetFileName(f)!).Order(StringComparer.Ordinal))
+            .IsEquivalentTo(new[] { "a.retained", "b.retained.corrupt", "c.retained.corrupt" }, TUnit.Assertions.Enums.CollectionOrdering.Matching);
+        await Assert.That(reader.Messages.Count).IsEqualTo(1);
+    }
+
+    [Test]
+    public async Task A_port_in_use_is_a_clear_listen_error()
+    {
+        using var taken = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var broker = new EmbeddedBroker(new BrokerOptions { Mode = BrokerMode.Embedded, Listen = $"127.0.0.1:{port}" }, null,
+            Directory.CreateTempSubdirectory("edge-broker-").FullName);
+        await using (broker)
+        {
+            var error = await Assert.That(() => broker.StartAsync(CancellationToken.None)).Throws<BrokerListenException>();
+            await Assert.That(error!.Message).StartsWith($"the embedded broker cannot listen on 127.0.0.1:{port}: ");
+        }
+    }
+
+    [Test]
+    public async Task The_retained_file_format_round_trips_and_any_flipped_byte_is_refused()
+    {
+        var message = Message("edge/v1/ünïcode/state", """{"t":21.5}""", "application/json", MqttQualityOfServiceLevel.AtLeastOnce);
+        var bytes = RetainedStore.Encode(message);
+        var back = RetainedStore.Decode(bytes)!;
+        await Assert.That(back.Topic).IsEqualTo(message.Topic);
+        await Assert.That(back.ContentType).IsEqualTo("application/json");
+        await Assert.That(back.QualityOfServiceLevel).IsEqualTo(MqttQualityOfServiceLevel.AtLeastOnce);
+        await Assert.That(Encoding.UTF8.GetString(back.Payload.ToArray())).IsEqualTo("""{"t":21.5}""");
+        await Assert.That(back.Retain).IsTrue();
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[i] ^= 0x40;
+            await Assert.That(RetainedStore.Decode(damaged)).IsNull();
+        }
+
+        for (var length = 0; length < bytes.Length; length++)
+        {
+            await Assert.That(RetainedStore.Decode(bytes.AsSpan(0, length))).IsNull();
+        }
+    }
+
+    private static MqttApplicationMessage Message(string topic, string payload, string? contentType = null, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtMostOnce) => new()
+    {
+        Topic = topic,
+        Payload = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(payload)),
+        ContentType = contentType,
+        QualityOfServiceLevel = qos,
+        Retain = true,
+    };
+}
