@@ -17,7 +17,7 @@ public class CoordinatorRegistryProcessTests
     [Test]
     public async Task Cluster_routes_on_a_coordinator_report_remote_functions_and_registrations_not_heard_from()
     {
-        await using var broker = await MosquittoBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         var prefix = BrokerSyncTests.Prefix();
         var root = Directory.CreateTempSubdirectory("edge-registry-").FullName;
         try

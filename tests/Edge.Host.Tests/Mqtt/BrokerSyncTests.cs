@@ -7,8 +7,8 @@ using Microsoft.Extensions.Logging;
 namespace Edge.Host.Tests.Mqtt;
 
 /// <summary>The node agent against a real Mosquitto, checked by an independent MQTTnet client.</summary>
-[ClassDataSource<SharedMosquitto>(Shared = SharedType.PerTestSession)]
-public class BrokerSyncTests(SharedMosquitto broker)
+[ClassDataSource<SharedBroker>(Shared = SharedType.PerTestSession)]
+public class BrokerSyncTests(SharedBroker broker)
 {
     [Test]
     public async Task Agent_publishes_changes_in_order_confirms_them_and_keeps_retained_state_and_presence()

@@ -15,8 +15,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace Edge.Host.Tests.Mqtt;
 
 /// <summary>The coordinator and nodes in one process, through a real Mosquitto.</summary>
-[ClassDataSource<SharedMosquitto>(Shared = SharedType.PerTestSession)]
-public class CoordinatorBrokerTests(SharedMosquitto broker)
+[ClassDataSource<SharedBroker>(Shared = SharedType.PerTestSession)]
+public class CoordinatorBrokerTests(SharedBroker broker)
 {
     [Test]
     public async Task Nodes_appear_from_heartbeats_and_a_vanished_node_turns_Offline_through_its_last_will()

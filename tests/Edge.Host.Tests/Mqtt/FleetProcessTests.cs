@@ -20,7 +20,7 @@ public class FleetProcessTests
     [Test]
     public async Task Fleet_of_processes_last_will_on_SIGKILL_and_durable_return()
     {
-        await using var broker = await MosquittoBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         var prefix = BrokerSyncTests.Prefix();
         var root = Directory.CreateTempSubdirectory("edge-fleet-").FullName;
         var hosts = new List<ChildHost>();

@@ -9,7 +9,7 @@ namespace Edge.Host.Tests.Mqtt;
 /// A real Mosquitto on 127.0.0.1 with a random free port and a temp config dir (never the system service). Stop/start
 /// keep the port and, with persistence, the sessions, queued messages and retained topics across restarts.
 /// </summary>
-internal sealed class MosquittoBroker : IAsyncDisposable
+internal sealed class MosquittoBroker : TestBroker
 {
     private readonly string _dir;
     private readonly string _config;
@@ -22,17 +22,22 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         _config = config;
     }
 
-    public int Port { get; }
+    public override int Port { get; }
 
     public bool Tls { get; private init; }
 
-    public string Uri => $"{(Tls ? "mqtts" : "mqtt")}://127.0.0.1:{Port}";
+    public override string Uri => $"{(Tls ? "mqtts" : "mqtt")}://127.0.0.1:{Port}";
 
     public string LogPath => Path.Combine(_dir, "mosquitto.log");
 
     public bool IsRunning => _process is { HasExited: false };
 
-    public static string Executable()
+    public static bool IsInstalled() => Find() is not null;
+
+    public static string Executable() => Find() ?? throw new InvalidOperationException(
+        "mosquitto is not installed: install it with `apt-get install -y mosquitto` (.ci/run does this), or unset EDGE_TEST_BROKER to use the embedded broker.");
+
+    private static string? Find()
     {
         foreach (var candidate in new[] { "/usr/sbin/mosquitto", "/usr/bin/mosquitto", "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto" })
         {
@@ -51,13 +56,12 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             }
         }
 
-        throw new InvalidOperationException(
-            "mosquitto is not installed: the MQTT integration tests need a real broker. Install it with `apt-get install -y mosquitto` (.ci/run does this).");
+        return null;
     }
 
     public static async Task<MosquittoBroker> StartAsync(bool persistence = false, bool tls = false)
     {
-        var port = FreePort();
+        var port = Process.ChildHost.FreePort();
         var dir = Directory.CreateTempSubdirectory("edge-mosquitto-").FullName;
         var config = Path.Combine(dir, "mosquitto.conf");
         var lines = new List<string>
@@ -109,7 +113,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         return broker;
     }
 
-    public async Task StartAgainAsync()
+    public override async Task StartAgainAsync()
     {
         if (IsRunning)
         {
@@ -148,7 +152,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     }
 
     /// <summary>Graceful stop (SIGTERM): with persistence, the broker saves sessions and retained messages first.</summary>
-    public async Task StopAsync()
+    public override async Task StopAsync()
     {
         if (_process is not { HasExited: false } process)
         {
@@ -174,7 +178,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     public string ReadLog() => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false } process)
         {
@@ -189,35 +193,6 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         }
         catch (IOException)
         {
-        }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-}
-
-/// <summary>One Mosquitto shared by every test of the session that does not stop its broker.</summary>
-public sealed class SharedMosquitto : IAsyncInitializer, IAsyncDisposable
-{
-    private MosquittoBroker? _broker;
-
-    internal MosquittoBroker Broker => _broker ?? throw new InvalidOperationException("Broker not started.");
-
-    public string Uri => Broker.Uri;
-
-    public int Port => Broker.Port;
-
-    public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_broker is not null)
-        {
-            await _broker.DisposeAsync();
         }
     }
 }

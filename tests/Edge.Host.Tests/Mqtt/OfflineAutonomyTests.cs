@@ -14,6 +14,7 @@ public class OfflineAutonomyTests
     [Test]
     public async Task Thousand_updates_across_two_broker_restarts_arrive_complete_in_order_and_apply_once()
     {
+        TestBroker.RequireMosquitto("a broker that keeps the subscriber's session and queue across its restart (Mosquitto with persistence)");
         await using var broker = await MosquittoBroker.StartAsync(persistence: true);
         var prefix = BrokerSyncTests.Prefix();
         var topic = $"{prefix}/n1/changes";

@@ -19,7 +19,7 @@ public class SyncLatencyMeasurement
     [Arguments(true)]
     public async Task Thousand_paced_updates_and_a_burst_arrive_complete_and_in_order(bool durable)
     {
-        await using var broker = await MosquittoBroker.StartAsync();
+        await using var broker = await TestBroker.StartAsync();
         var prefix = BrokerSyncTests.Prefix();
         var topic = $"{prefix}/n1/changes";
         var dataDir = Directory.CreateTempSubdirectory("edge-mqtt-latency-").FullName;

@@ -10,6 +10,7 @@ public class TlsBrokerTests
     [Test]
     public async Task Tls_connection_syncs_when_the_certificate_is_allowed_and_is_refused_when_it_is_not()
     {
+        TestBroker.RequireMosquitto("a broker with a TLS listener");
         await using var broker = await MosquittoBroker.StartAsync(tls: true);
         var prefix = BrokerSyncTests.Prefix();
         await Assert.That(broker.Uri).StartsWith("mqtts://");
