@@ -47,6 +47,26 @@ if [ "$count" != 11 ] || [ "$stats" != '{"Count":4,"Mean":2.5,"Min":1,"Max":4}' 
 fi
 echo "consumer-aot: 'Edge.Consumer serve' hosts its $count functions over HTTP and stops cleanly on SIGTERM"
 
+# --- the node inside an ASP.NET Core app of its own: AddEdgeNode + MapEdgeApi beside the app's own route ------------
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+data=$(mktemp -d)
+"$binary" web --urls "http://127.0.0.1:$port" --Edge:dataDir="$data" --Edge:nodeId=consumer-web >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
+hello=$(curl -fsS "http://127.0.0.1:$port/hello" || true)
+count=$(curl -fsS "http://127.0.0.1:$port/v1/functions" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' || true)
+put=$(curl -fsS -X PUT --json '{"door":"open"}' "http://127.0.0.1:$port/v1/state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])' || true)
+kill -TERM $pid
+code=0; wait $pid || code=$?
+journal=$(ls "$data" | grep -c '^journal-' || true)
+rm -rf "$data"
+if [ "$hello" != "hello from the consumer's own route" ] || [ "$count" != 11 ] || [ "$put" != 1 ] || [ "$journal" -lt 1 ] || [ "$code" != 0 ]; then
+  cat "$log" >&2
+  echo "consumer-aot: the node embedded in an app failed (hello=$hello, functions=$count, put version=$put, journals=$journal, exit=$code)" >&2
+  exit 1
+fi
+echo "consumer-aot: 'Edge.Consumer web' serves its own route and the node's API ($count functions, state journaled) and stops cleanly"
+
 # --- no reflection ------------------------------------------------------------------------------------------------
 # The publish above compiled into obj/Release/net10.0/<rid>; a plain build uses obj/Release/net10.0.
 generated=tests/Edge.Consumer/obj/Release/net10.0/$rid/generated/Edge.Generators

@@ -1,13 +1,9 @@
 using System.Buffers;
-using System.Diagnostics.Metrics;
 using System.Text;
 using Edge.Host.Broker;
 using Edge.Host.Cli;
-using Edge.Host.Fleet;
 using Edge.Host.Functions;
 using Edge.Host.Http;
-using Edge.Host.Metrics;
-using Edge.Host.Mqtt;
 using Edge.Host.Node;
 using Edge.Host.Options;
 using Edge.Runtime;
@@ -88,7 +84,6 @@ public static class EdgeHost
             kestrel.Limits.MaxRequestBodySize = settings.Http.MaxBodyBytes;
         });
         builder.Services.AddSystemd();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = catalog.LongestTimeout + TimeSpan.FromSeconds(5));
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -98,69 +93,9 @@ public static class EdgeHost
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
-        builder.Services.AddSingleton(services =>
-            new LocalNode(settings, catalog, services.GetRequiredService<ILoggerFactory>().CreateLogger("edge-host"), timeProvider));
-
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Node));
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Http));
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Journal));
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Coordinator));
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(settings.Broker));
-        if (settings.Broker.Mode == BrokerMode.Embedded)
-        {
-            // Registered first: hosted services start in order (the broker listens before the node's client dials it)
-            // and stop in reverse (the node says goodbye before the broker goes).
-            builder.Services.AddSingleton(services => new EmbeddedBroker(settings.Broker, settings.BrokerUsers, settings.Journal.DataDir,
-                services.GetRequiredService<ILogger<EmbeddedBroker>>(), services.GetRequiredService<IMeterFactory>()));
-            builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddedBroker>());
-        }
-
-        var mqtt = settings.Mqtt;
-        if (mqtt is not null)
-        {
-            builder.Services.AddSingleton(services =>
-            {
-                var local = services.GetRequiredService<LocalNode>();
-                return new NodeSyncAgent(local.Node, local.Runtime, local.Synchronizer, mqtt, local.Time, local.Catalog.Find,
-                    logger: services.GetRequiredService<ILogger<NodeSyncAgent>>(), meterFactory: services.GetRequiredService<IMeterFactory>());
-            });
-            builder.Services.AddHostedService(services => services.GetRequiredService<NodeSyncAgent>());
-        }
-
-        if (mqtt is not null && settings.Coordinator.Enabled)
-        {
-            builder.Services.AddSingleton(services => new FleetRegistry(services.GetRequiredService<LocalNode>().Time));
-            builder.Services.AddSingleton(services =>
-            {
-                var local = services.GetRequiredService<LocalNode>();
-                return new ClusterCoordinator(services.GetRequiredService<FleetRegistry>(), mqtt, $"{local.Node.Id}-coordinator", local.Time,
-                    logger: services.GetRequiredService<ILogger<ClusterCoordinator>>(), meterFactory: services.GetRequiredService<IMeterFactory>());
-            });
-            builder.Services.AddHostedService(services => services.GetRequiredService<ClusterCoordinator>());
-        }
-
-        // The MQTT side's instruments come from this host's meter factory; /metrics reads them through one listener.
-        builder.Services.AddMetrics();
-        builder.Services.AddSingleton(services => new MeterExporter(services.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddEdgeNode(catalog, settings, timeProvider);
         var app = builder.Build();
-        var node = app.Services.GetRequiredService<LocalNode>(); // opens (and recovers) the journal now, not on first request
-        node.MetricSources.Add(app.Services.GetRequiredService<MeterExporter>());
-        app.UseStatusCodePages(context => Problems.ForBodylessStatus(context.HttpContext));
-        if (settings.Http.IsLoopbackOnly())
-        {
-            app.UseLoopbackHostCheck();
-        }
-
-        var v1 = app.MapEdgeApi(node);
-        // Built now, so /metrics lists their instruments from the first request.
-        app.Services.GetService<EmbeddedBroker>();
-        app.Services.GetService<NodeSyncAgent>();
-
-        if (app.Services.GetService<ClusterCoordinator>() is { } fleet)
-        {
-            v1.MapFleetEndpoints(fleet, settings.Http.MaxBodyBytes, settings.Http.MaxJsonDepth);
-        }
-
+        app.MapEdgeApi();
         return app;
     }
 

@@ -2,7 +2,35 @@ using System.Buffers;
 using System.Text;
 using Edge.Consumer;
 using Edge.Consumer.Functions;
+using Edge.Host;
+using Edge.Host.Http;
 using Edge.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+// "web": an ASP.NET Core app of its own (its own route, its own configuration) with the node put into it. Settings come
+// from the "Edge" section, with the keys of edge-host's config file: web --urls http://127.0.0.1:5000 --Edge:dataDir=/tmp/x
+if (args is ["web", .. var webArgs])
+{
+    var builder = WebApplication.CreateSlimBuilder(webArgs);
+    Edge.Host.Options.HostSettings settings;
+    try
+    {
+        settings = Edge.Host.Options.SettingsLoader.Load(builder.Configuration.GetSection("Edge"));
+    }
+    catch (Edge.Host.Options.SettingsException e)
+    {
+        await Console.Error.WriteLineAsync("Edge.Consumer: " + e.Message);
+        return 2;
+    }
+
+    builder.Services.AddEdgeNode(EdgeFunctionTable.Instance, settings);
+    var app = builder.Build();
+    app.MapGet("/hello", () => "hello from the consumer's own route");
+    app.MapEdgeApi();
+    await app.RunAsync();
+    return 0;
+}
 
 // With a command (serve, invoke, functions, version): the same CLI, HTTP API, durable state and fleet sync as
 // edge-host, serving this project's own functions from one binary.

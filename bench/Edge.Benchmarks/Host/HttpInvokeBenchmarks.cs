@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using BenchmarkDotNet.Attributes;
 using Edge.Host;
+using Edge.Host.App;
 using Edge.Host.Functions;
 using Edge.Host.Options;
 using Microsoft.AspNetCore.Builder;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Edge.Host.Fleet;
 using Edge.Host.Functions;
+using Edge.Host.Metrics;
 using Edge.Host.Node;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
@@ -17,14 +18,24 @@ namespace Edge.Host.Http;
 public static class EdgeApi
 {
     /// <summary>
-    /// Maps every route under one <c>/v1</c> group that carries <see cref="NodeApiEndpoint"/> metadata, and adds the
-    /// post-routing check that enforces the token (when configured) and JSON bodies on it. Returns the group so other
-    /// parts of the node (the coordinator's fleet routes) map under the same rules.
+    /// Maps the node's routes (<c>/healthz</c>, <c>/readyz</c>, <c>/metrics</c> and the <c>/v1</c> API, plus the fleet
+    /// routes on a coordinator) and the middleware they rely on: problem+json for bodyless errors, the store-failure
+    /// handler, the token and JSON-body guard of <c>/v1</c>, and, on a loopback-only node, the loopback Host check.
+    /// Needs <see cref="EdgeNodeServices.AddEdgeNode(IServiceCollection, FunctionCatalog, Options.HostSettings, TimeProvider?)"/>;
+    /// opens (and recovers) the journal now, not on the first request. Returns the <c>/v1</c> group.
     /// </summary>
-    public static RouteGroupBuilder MapEdgeApi(this WebApplication app, LocalNode node)
+    public static RouteGroupBuilder MapEdgeApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        ArgumentNullException.ThrowIfNull(node);
+        var node = app.Services.GetService<LocalNode>()
+            ?? throw new InvalidOperationException("MapEdgeApi needs the node's services: call builder.Services.AddEdgeNode(...) first.");
+        node.MetricSources.Add(app.Services.GetRequiredService<MeterExporter>());
+        app.UseStatusCodePages(context => Problems.ForBodylessStatus(context.HttpContext));
+        if (node.Settings.IsLoopbackOnly())
+        {
+            app.UseLoopbackHostCheck();
+        }
+
         var body = new RequestBody(node.Settings.MaxBodyBytes, node.Settings.MaxJsonDepth);
 
         // A coordinator lists the fleet its heartbeats report; a plain node its own in-process cluster.
@@ -61,6 +72,14 @@ public static class EdgeApi
         v1.MapDelete("/cluster/nodes/{id}", context => DeregisterNode(context, node, nodes));
 
         v1.MapGet("/metrics", context => MetricsJson(context, node, nodes));
+        if (app.Services.GetService<Mqtt.ClusterCoordinator>() is { } fleet)
+        {
+            v1.MapFleetEndpoints(fleet, node.Settings.MaxBodyBytes, node.Settings.MaxJsonDepth);
+        }
+
+        // Built now, so /metrics lists their instruments from the first request.
+        app.Services.GetService<Broker.EmbeddedBroker>();
+        app.Services.GetService<Mqtt.NodeSyncAgent>();
         return v1;
     }
 

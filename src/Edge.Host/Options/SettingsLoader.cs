@@ -14,7 +14,7 @@ namespace Edge.Host.Options;
 /// </summary>
 public static partial class SettingsLoader
 {
-    /// <summary>Loads and validates the settings.</summary>
+    /// <summary>Loads and validates the settings of <c>edge-host</c>.</summary>
     /// <param name="flags">Parsed flags by name without dashes (<c>data-dir</c>), plus <c>config</c> for the file.</param>
     /// <param name="environment">Reads an environment variable.</param>
     /// <exception cref="SettingsException">A value is invalid; the message is one line naming the setting and the rule.</exception>
@@ -22,18 +22,36 @@ public static partial class SettingsLoader
     {
         ArgumentNullException.ThrowIfNull(flags);
         ArgumentNullException.ThrowIfNull(environment);
+        var configFile = flags.GetValueOrDefault("config") ?? environment("EDGE_CONFIG");
+        var file = configFile is null ? [] : SectionValues(ReadFile(configFile), $"'{configFile}'").Select(v => (v.Setting, v.Value, $"{configFile}:{v.Setting.FileKey}"));
+        var env = Setting.All.Select(s => (Setting: s, Value: environment(s.Env), Source: s.Env)).Where(e => e.Value is not null);
+        var given = flags.Where(f => f.Key != "config").Select(f => (Setting.All.First(s => s.Flag == f.Key), f.Value, "--" + f.Key));
+        return Build([file, env!, given], configFile);
+    }
+
+    /// <summary>
+    /// Loads and validates the settings of a node embedded in an application, from a configuration section (e.g.
+    /// <c>builder.Configuration.GetSection("Edge")</c>) whose keys are those of edge-host's JSON config file
+    /// (<c>nodeId</c>, <c>dataDir</c>, <c>mqtt</c>, …; any other key is refused).
+    /// </summary>
+    /// <exception cref="SettingsException">A key is unknown or a value is invalid; the message names it and the rule.</exception>
+    public static HostSettings Load(IConfiguration section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var name = section is IConfigurationSection named ? named.Path : "configuration";
+        return Build([SectionValues(section, $"section '{name}'").Select(v => (v.Setting, v.Value, $"{name}:{v.Setting.FileKey}"))], null);
+    }
+
+    /// <summary>Binds the layers (later ones win), then validates every section once.</summary>
+    private static HostSettings Build(IEnumerable<(Setting Setting, string Value, string Source)>[] layers, string? configFile)
+    {
         var origins = new Dictionary<string, (Setting Setting, string Source)>(StringComparer.OrdinalIgnoreCase);
         var builder = new ConfigurationBuilder();
-        var configFile = flags.GetValueOrDefault("config") ?? environment("EDGE_CONFIG");
-        if (configFile is not null)
+        foreach (var layer in layers)
         {
-            builder.AddInMemoryCollection(Entries(FileValues(configFile).Select(v => (v.Setting, v.Value, $"{configFile}:{v.Setting.FileKey}")), origins));
+            builder.AddInMemoryCollection(Entries(layer, origins));
         }
 
-        builder.AddInMemoryCollection(Entries(
-            Setting.All.Select(s => (Setting: s, Value: environment(s.Env), Source: s.Env)).Where(e => e.Value is not null)!, origins));
-        builder.AddInMemoryCollection(Entries(
-            flags.Where(f => f.Key != "config").Select(f => (Setting.All.First(s => s.Flag == f.Key), f.Value, "--" + f.Key)), origins));
         var configuration = builder.Build();
 
         var (node, http, journal, coordinator, broker) = (new NodeOptions(), new HttpOptions(), new JournalOptions(), new CoordinatorOptions(), new BrokerOptions());
@@ -108,28 +126,32 @@ public static partial class SettingsLoader
         return entries;
     }
 
-    /// <summary>The file's values by setting; its keys are the flags in camelCase and any other key is refused.</summary>
-    private static IEnumerable<(Setting Setting, string Value)> FileValues(string path)
+    private static IConfiguration ReadFile(string path)
     {
-        IConfigurationRoot file;
         try
         {
-            file = new ConfigurationBuilder().AddJsonStream(new MemoryStream(File.ReadAllBytes(path))).Build();
+            return new ConfigurationBuilder().AddJsonStream(new MemoryStream(File.ReadAllBytes(path))).Build();
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException)
         {
             throw new SettingsException("config", $"cannot read '{path}': {(ex.InnerException ?? ex).Message}");
         }
+    }
 
+    /// <summary>A config file's (or section's) values by setting; its keys are the flags in camelCase and any other key is refused.</summary>
+    private static List<(Setting Setting, string Value)> SectionValues(IConfiguration section, string where)
+    {
         var values = new List<(Setting, string)>();
-        foreach (var entry in file.GetChildren())
+        foreach (var entry in section.GetChildren())
         {
             var setting = Setting.All.FirstOrDefault(s => string.Equals(s.FileKey, entry.Key, StringComparison.OrdinalIgnoreCase))
-                ?? throw new SettingsException("config", $"'{path}' has an unknown key '{entry.Key}'");
+                ?? throw (section is IConfigurationRoot
+                    ? new SettingsException("config", $"{where} has an unknown key '{entry.Key}'")
+                    : new SettingsException(entry.Path, $"is not a setting: the keys of {where} are those of edge-host's config file (nodeId, dataDir, mqtt, …)"));
             var items = entry.GetChildren().ToList();
             if (items.Count > 0 && (setting.Kind != SettingKind.List || items.Any(i => i.Value is null)))
             {
-                throw new SettingsException(setting.Flag, $"in '{path}' has an unsupported value: an object or array where a single value belongs");
+                throw new SettingsException(setting.Flag, $"in {where} has an unsupported value: an object or array where a single value belongs");
             }
 
             values.Add((setting, items.Count > 0 ? string.Join(',', items.Select(i => i.Value)) : entry.Value ?? ""));

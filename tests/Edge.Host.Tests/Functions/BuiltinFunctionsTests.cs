@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Edge.Host.Functions;
+using Edge.Host.App;
+using Edge.Host.App.Functions;
 using Edge.Runtime;
 
 namespace Edge.Host.Tests.Functions;

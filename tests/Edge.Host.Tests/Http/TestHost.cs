@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text;
+using Edge.Host.App;
 using Edge.Host.Functions;
 using Edge.Host.Node;
 using Edge.Host.Options;

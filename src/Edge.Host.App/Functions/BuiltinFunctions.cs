@@ -2,9 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Edge.Runtime;
 
-[assembly: EdgeJsonContext(typeof(Edge.Host.Functions.BuiltinJsonContext))]
+[assembly: EdgeJsonContext(typeof(Edge.Host.App.Functions.BuiltinJsonContext))]
 
-namespace Edge.Host.Functions;
+namespace Edge.Host.App.Functions;
 
 /// <summary>Summary statistics of a window of sensor readings.</summary>
 public sealed record SensorStats(int Count, double Mean, double Min, double Max, double StdDev);

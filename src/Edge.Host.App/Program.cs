@@ -1,0 +1,1 @@
+return await Edge.Host.EdgeHost.RunAsync(args, Edge.Host.App.EdgeFunctionTable.Instance);

@@ -1,4 +1,0 @@
-using Edge.Host;
-using Edge.Host.Functions;
-
-return await EdgeHost.RunAsync(args, EdgeFunctionTable.Instance);
