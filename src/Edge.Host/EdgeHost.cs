@@ -83,6 +83,13 @@ public static class EdgeHost
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = settings.Http.MaxBodyBytes;
         });
+        if (settings.Http.UsesHttps())
+        {
+            // The slim builder leaves HTTPS out (it costs binary size); only a node with an https:// URL brings it in.
+            var certificate = Tls.PemFiles.LoadCertificate(settings.Http.CertFile!, settings.Http.KeyFile!);
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+        }
         builder.Services.AddSystemd();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -107,6 +114,11 @@ public static class EdgeHost
             app = BuildApp(settings, catalog);
         }
         catch (SettingsException e)
+        {
+            await Console.Error.WriteLineAsync("edge-host: " + e.Message);
+            return 2;
+        }
+        catch (Tls.PemFileException e)
         {
             await Console.Error.WriteLineAsync("edge-host: " + e.Message);
             return 2;

@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Edge.Host.Tls;
 using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
@@ -54,6 +57,9 @@ public sealed class MqttNetTransport : IMqttTransport
 
         if (_options.UseTls)
         {
+            // Read on every connect: a renewed certificate or CA bundle is picked up without a restart.
+            var trust = string.IsNullOrEmpty(_options.CaFile) ? null : PemFiles.LoadCertificates(_options.CaFile);
+            var identity = string.IsNullOrEmpty(_options.CertFile) ? null : PemFiles.LoadCertificate(_options.CertFile, _options.KeyFile!);
             var allowUntrusted = _options.AllowUntrustedCertificates;
             builder.WithTlsOptions(tls =>
             {
@@ -65,6 +71,16 @@ public sealed class MqttNetTransport : IMqttTransport
                     tls.WithIgnoreCertificateChainErrors();
                     tls.WithIgnoreCertificateRevocationErrors();
                     tls.WithCertificateValidationHandler(static _ => true);
+                }
+                else if (trust is not null)
+                {
+                    // The broker's certificate must chain to these CAs only (a private PKI, usually without a CRL).
+                    tls.WithCertificateValidationHandler(e => ChainsTo(e, trust));
+                }
+
+                if (identity is not null)
+                {
+                    tls.WithClientCertificates([identity]);
                 }
             });
         }
@@ -84,6 +100,30 @@ public sealed class MqttNetTransport : IMqttTransport
         {
             throw new InvalidOperationException($"Broker refused the connection: {result.ResultCode} {result.ReasonString}");
         }
+    }
+
+    /// <summary>True when the server certificate is for the host dialled and chains to one of <paramref name="trust"/>.</summary>
+    private static bool ChainsTo(MqttClientCertificateValidationEventArgs e, X509Certificate2Collection trust)
+    {
+        if ((e.SslPolicyErrors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None || e.Certificate is null)
+        {
+            return false; // no certificate, or one for another name
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(trust);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        if (e.Chain is { } presented)
+        {
+            foreach (var element in presented.ChainElements)
+            {
+                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+            }
+        }
+
+        using var certificate = new X509Certificate2(e.Certificate);
+        return chain.Build(certificate);
     }
 
     /// <inheritdoc />

@@ -27,6 +27,18 @@ public sealed record MqttOptions : IValidatableObject
     /// <summary>Password for the broker, if it wants one.</summary>
     public string? Password { get; set; }
 
+    /// <summary>A file holding the password (so it does not show in <c>ps</c>); read once at start into <see cref="Password"/>.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>PEM CA certificate(s) the broker's certificate must chain to, instead of the system's trust store.</summary>
+    public string? CaFile { get; set; }
+
+    /// <summary>PEM client certificate presented to the broker (mutual TLS); with <see cref="KeyFile"/>. Re-read on every connect, so a renewed file is picked up.</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="CertFile"/>.</summary>
+    public string? KeyFile { get; set; }
+
     /// <summary>Use TLS. Null: on for <c>mqtts://</c>, off for <c>mqtt://</c>.</summary>
     public bool? Tls { get; set; }
 
@@ -111,6 +123,19 @@ public sealed record MqttOptions : IValidatableObject
         if (AllowUntrustedCertificates && !UseTls)
         {
             yield return new("allow-untrusted is set but TLS is off (use mqtts:// or set mqtt tls)", [nameof(AllowUntrustedCertificates)]);
+        }
+
+        if (string.IsNullOrEmpty(CertFile) != string.IsNullOrEmpty(KeyFile))
+        {
+            yield return new("a client certificate needs both --mqtt-cert and --mqtt-key", [string.IsNullOrEmpty(CertFile) ? nameof(CertFile) : nameof(KeyFile)]);
+        }
+
+        foreach (var (file, name) in new[] { (CaFile, nameof(CaFile)), (CertFile, nameof(CertFile)) })
+        {
+            if (!string.IsNullOrEmpty(file) && !UseTls)
+            {
+                yield return new($"is set but TLS is off: use an mqtts:// broker URI (or --mqtt-tls)", [name]);
+            }
         }
 
         if (ValidatePrefix(TopicPrefix) is { } prefixError)

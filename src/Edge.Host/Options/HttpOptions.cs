@@ -18,6 +18,12 @@ public sealed class HttpOptions : IValidatableObject
     /// <summary>A file holding the token (so it does not show in <c>ps</c>); read once at start into <see cref="Token"/>.</summary>
     public string? TokenFile { get; set; }
 
+    /// <summary>PEM certificate (chain) served on the https:// URLs; with <see cref="KeyFile"/>.</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="CertFile"/>.</summary>
+    public string? KeyFile { get; set; }
+
     [WholeNumber(1, MaxBodyBytesLimit)]
     public long MaxBodyBytes { get; set; } = 1024 * 1024;
 
@@ -26,6 +32,9 @@ public sealed class HttpOptions : IValidatableObject
     public int MaxJsonDepth { get; set; } = JsonLimits.DefaultDepth;
 
     public string[] SplitUrls() => Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>True when some URL is https://.</summary>
+    public bool UsesHttps() => SplitUrls().Any(url => TryParseUrl(url) is { Scheme: "https" });
 
     /// <summary>True when every URL binds only to a loopback address.</summary>
     public bool IsLoopbackOnly() => SplitUrls().All(url => TryParseUrl(url) is { } uri && IsLoopback(uri.Host));
@@ -49,6 +58,15 @@ public sealed class HttpOptions : IValidatableObject
             {
                 yield return new($"'{url}' is not an http:// or https:// URL", [nameof(Urls)]);
             }
+        }
+
+        if (UsesHttps() && (string.IsNullOrEmpty(CertFile) || string.IsNullOrEmpty(KeyFile)))
+        {
+            yield return new($"an https:// URL in '{Urls}' needs --https-cert and --https-key", [string.IsNullOrEmpty(CertFile) ? nameof(CertFile) : nameof(KeyFile)]);
+        }
+        else if (!UsesHttps() && (!string.IsNullOrEmpty(CertFile) || !string.IsNullOrEmpty(KeyFile)))
+        {
+            yield return new($"is set but no URL in '{Urls}' is https://", [string.IsNullOrEmpty(CertFile) ? nameof(KeyFile) : nameof(CertFile)]);
         }
 
         if (Token is not null && string.IsNullOrWhiteSpace(Token))

@@ -72,6 +72,7 @@ public static partial class SettingsLoader
         {
             mqtt = new MqttOptions { MaxJsonDepth = http.MaxJsonDepth };
             Bind(configuration, origins, () => configuration.GetSection("Mqtt").Bind(mqtt));
+            ReadPasswordFile(mqtt, origins);
             if (embedded && configuration["Mqtt:Broker"] is null)
             {
                 UseEmbeddedBroker(mqtt, broker, brokerUsers);
@@ -110,6 +111,7 @@ public static partial class SettingsLoader
             }
         }
 
+        CheckCertificateFiles(http, mqtt);
         return settings;
     }
 
@@ -187,6 +189,29 @@ public static partial class SettingsLoader
             throw new SettingsException("token-file", "cannot be combined with --token / EDGE_TOKEN: give the token one way");
         }
 
+        http.Token = ReadSecret("token-file", path);
+        origins["Http:Token"] = (Setting.All.First(s => s.Key == "Http:TokenFile"), $"'{path}'");
+    }
+
+    private static void ReadPasswordFile(MqttOptions mqtt, Dictionary<string, (Setting Setting, string Source)> origins)
+    {
+        if (mqtt.PasswordFile is not { } path)
+        {
+            return;
+        }
+
+        if (mqtt.Password is not null)
+        {
+            throw new SettingsException("mqtt-password-file", "cannot be combined with --mqtt-password / EDGE_MQTT_PASSWORD: give the password one way");
+        }
+
+        mqtt.Password = ReadSecret("mqtt-password-file", path);
+        origins["Mqtt:Password"] = (Setting.All.First(s => s.Key == "Mqtt:PasswordFile"), $"'{path}'");
+    }
+
+    /// <summary>A secret kept in a file: its text without the trailing newline editors and <c>echo</c> add.</summary>
+    private static string ReadSecret(string flag, string path)
+    {
         string text;
         try
         {
@@ -194,17 +219,42 @@ public static partial class SettingsLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new SettingsException("token-file", $"cannot read '{path}': {ex.Message}");
+            throw new SettingsException(flag, $"cannot read '{path}': {ex.Message}");
         }
 
-        // Editors and `echo` end the file with a newline; it is not part of the token.
-        http.Token = text.TrimEnd('\r', '\n');
-        if (http.Token.Length == 0)
+        var secret = text.TrimEnd('\r', '\n');
+        return secret.Length > 0 ? secret : throw new SettingsException(flag, $"'{path}' is empty");
+    }
+
+    /// <summary>Loads every certificate file once at start, so a bad one stops start-up (exit 2) instead of failing every connect.</summary>
+    private static void CheckCertificateFiles(HttpOptions http, MqttOptions? mqtt)
+    {
+        static void Try(string flag, Action load)
         {
-            throw new SettingsException("token-file", $"'{path}' is empty");
+            try
+            {
+                load();
+            }
+            catch (Tls.PemFileException e)
+            {
+                throw new SettingsException(flag, e.Message);
+            }
         }
 
-        origins["Http:Token"] = (Setting.All.First(s => s.Key == "Http:TokenFile"), $"'{path}'");
+        if (http.CertFile is { } httpsCert && http.KeyFile is { } httpsKey)
+        {
+            Try("https-cert", () => Tls.PemFiles.LoadCertificate(httpsCert, httpsKey).Dispose());
+        }
+
+        if (mqtt?.CaFile is { } ca)
+        {
+            Try("mqtt-ca", () => Tls.PemFiles.LoadCertificates(ca));
+        }
+
+        if (mqtt?.CertFile is { } cert && mqtt.KeyFile is { } key)
+        {
+            Try("mqtt-cert", () => Tls.PemFiles.LoadCertificate(cert, key).Dispose());
+        }
     }
 
     private static BrokerCredentials? ReadBrokerCredentials(BrokerOptions broker)

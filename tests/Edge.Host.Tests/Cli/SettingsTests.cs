@@ -316,6 +316,50 @@ public class SettingsTests
         }
     }
 
+    [Test]
+    public async Task Mqtt_certificates_need_tls_and_each_other_and_must_load()
+    {
+        using var pki = await Edge.Host.Tests.Tls.TestPki.CreateAsync();
+        var (cert, key) = await pki.IssueAsync("n1", server: false);
+        var (_, otherKey) = await pki.IssueAsync("n2", server: false);
+
+        var ok = Load(new() { ["mqtt"] = "mqtts://broker:8883", ["mqtt-ca"] = pki.CaFile, ["mqtt-cert"] = cert, ["mqtt-key"] = key });
+        await Assert.That(ok.Mqtt!.CaFile).IsEqualTo(pki.CaFile);
+        await Assert.That(ok.Mqtt.CertFile).IsEqualTo(cert);
+
+        foreach (var (flags, setting, says) in new (Dictionary<string, string> Flags, string Setting, string Says)[]
+        {
+            (new() { ["mqtt"] = "mqtt://broker", ["mqtt-ca"] = pki.CaFile }, "mqtt-ca", "TLS is off"),
+            (new() { ["mqtt"] = "mqtt://broker", ["mqtt-cert"] = cert, ["mqtt-key"] = key }, "mqtt-cert", "TLS is off"),
+            (new() { ["mqtt"] = "mqtts://broker", ["mqtt-cert"] = cert }, "mqtt-key", "needs both --mqtt-cert and --mqtt-key"),
+            (new() { ["mqtt"] = "mqtts://broker", ["mqtt-key"] = key }, "mqtt-cert", "needs both --mqtt-cert and --mqtt-key"),
+            (new() { ["mqtt"] = "mqtts://broker", ["mqtt-cert"] = cert, ["mqtt-key"] = otherKey }, "mqtt-cert", $"cannot load the certificate '{cert}' with the key '{otherKey}'"),
+            (new() { ["mqtt"] = "mqtts://broker", ["mqtt-ca"] = key }, "mqtt-ca", "holds no PEM certificate"),
+            (new() { ["mqtt"] = "mqtts://broker", ["mqtt-ca"] = "/nonexistent/ca.pem" }, "mqtt-ca", "cannot load the certificates of '/nonexistent/ca.pem'"),
+        })
+        {
+            var error = await Refused(flags);
+            await Assert.That(error.Setting).IsEqualTo(setting);
+            await Assert.That(error.Message).Contains(says);
+        }
+    }
+
+    [Test]
+    public async Task The_mqtt_password_can_come_from_a_file_but_not_twice()
+    {
+        var file = CredentialsFile("s3cret\n");
+        var s = Load(new() { ["mqtt"] = "mqtt://broker", ["mqtt-username"] = "node", ["mqtt-password-file"] = file });
+        await Assert.That(s.Mqtt!.Password).IsEqualTo("s3cret");
+
+        var both = await Refused(new() { ["mqtt"] = "mqtt://broker", ["mqtt-username"] = "node", ["mqtt-password"] = "x", ["mqtt-password-file"] = file });
+        await Assert.That(both.Setting).IsEqualTo("mqtt-password-file");
+        var empty = await Refused(new() { ["mqtt"] = "mqtt://broker", ["mqtt-username"] = "node", ["mqtt-password-file"] = CredentialsFile("\n") });
+        await Assert.That(empty.Message).Contains("is empty");
+        var noUser = await Refused(new() { ["mqtt"] = "mqtt://broker", ["mqtt-password-file"] = file });
+        await Assert.That(noUser.Setting).IsEqualTo("mqtt-password-file");
+        await Assert.That(noUser.Message).Contains("without a username");
+    }
+
     private static string CredentialsFile(string text)
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("edge-creds-").FullName, "broker.creds");

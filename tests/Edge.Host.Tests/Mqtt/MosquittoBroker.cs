@@ -59,7 +59,8 @@ internal sealed class MosquittoBroker : TestBroker
         return null;
     }
 
-    public static async Task<MosquittoBroker> StartAsync(bool persistence = false, bool tls = false)
+    /// <summary>Starts a broker; with <paramref name="pki"/> its listener is TLS with a server certificate of that CA.</summary>
+    public static async Task<MosquittoBroker> StartAsync(bool persistence = false, Tls.TestPki? pki = null, bool requireClientCertificate = false)
     {
         var port = Process.ChildHost.FreePort();
         var dir = Directory.CreateTempSubdirectory("edge-mosquitto-").FullName;
@@ -78,27 +79,16 @@ internal sealed class MosquittoBroker : TestBroker
             "log_type warning",
             "log_type notice",
         };
-        if (tls)
+        if (pki is not null)
         {
-            // A throw-away self-signed certificate: clients must either trust it or allow untrusted certificates.
-            var info = new ProcessStartInfo("openssl") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (var arg in new[] { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                "-keyout", Path.Combine(dir, "key.pem"), "-out", Path.Combine(dir, "cert.pem") })
+            var (cert, key) = await pki.IssueAsync("mosquitto", server: true);
+            lines.Add($"certfile {cert}");
+            lines.Add($"keyfile {key}");
+            lines.Add($"cafile {pki.CaFile}");
+            if (requireClientCertificate)
             {
-                info.ArgumentList.Add(arg);
+                lines.Add("require_certificate true");
             }
-
-            using var openssl = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("openssl did not start");
-            var stderr = openssl.StandardError.ReadToEndAsync();
-            await openssl.WaitForExitAsync();
-            if (openssl.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"openssl could not make a test certificate: {await stderr}");
-            }
-
-            lines.Add($"certfile {Path.Combine(dir, "cert.pem")}");
-            lines.Add($"keyfile {Path.Combine(dir, "key.pem")}");
-            lines.Add($"cafile {Path.Combine(dir, "cert.pem")}");
         }
 
         if (Environment.UserName == "root")
@@ -108,7 +98,7 @@ internal sealed class MosquittoBroker : TestBroker
         }
 
         await File.WriteAllLinesAsync(config, lines);
-        var broker = new MosquittoBroker(port, dir, config) { Tls = tls };
+        var broker = new MosquittoBroker(port, dir, config) { Tls = pki is not null };
         await broker.StartAgainAsync();
         return broker;
     }

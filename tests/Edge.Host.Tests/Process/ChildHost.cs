@@ -14,11 +14,13 @@ internal sealed class ChildHost : IAsyncDisposable
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
 
-    private ChildHost(System.Diagnostics.Process process, int port)
+    private ChildHost(System.Diagnostics.Process process, int port, Tls.TestPki? httpsCa)
     {
         Process = process;
         Port = port;
-        Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        Client = httpsCa is null
+            ? new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) }
+            : new HttpClient(httpsCa.TrustingHandler()) { BaseAddress = new Uri($"https://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
     }
 
     public System.Diagnostics.Process Process { get; }
@@ -104,14 +106,17 @@ internal sealed class ChildHost : IAsyncDisposable
     public static Task<ChildHost> ServeAsync(string dataDir, params string[] extra) =>
         StartServeAsync(["--data-dir", dataDir, "--node-id", "child-node", .. extra]);
 
-    /// <summary>Starts <c>serve</c> with <paramref name="options"/> on a free loopback port and waits until /healthz answers.</summary>
-    public static async Task<ChildHost> StartServeAsync(IEnumerable<string> options)
+    /// <summary>
+    /// Starts <c>serve</c> with <paramref name="options"/> on a free loopback port and waits until /healthz answers;
+    /// with <paramref name="httpsCa"/> the URL is https:// and the client trusts that CA only.
+    /// </summary>
+    public static async Task<ChildHost> StartServeAsync(IEnumerable<string> options, Tls.TestPki? httpsCa = null)
     {
         var port = FreePort();
-        var args = new List<string> { "serve", "--urls", $"http://127.0.0.1:{port}" };
+        var args = new List<string> { "serve", "--urls", $"{(httpsCa is null ? "http" : "https")}://127.0.0.1:{port}" };
         args.AddRange(options);
         var process = System.Diagnostics.Process.Start(StartInfo(args))!;
-        var child = new ChildHost(process, port);
+        var child = new ChildHost(process, port, httpsCa);
         process.OutputDataReceived += (_, e) => child.Append(child._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => child.Append(child._stderr, e.Data);
         process.BeginOutputReadLine();
