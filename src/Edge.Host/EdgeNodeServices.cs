@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Edge.Host.Broker;
 using Edge.Host.Fleet;
 using Edge.Host.Functions;
+using Edge.Host.Http;
 using Edge.Host.Metrics;
 using Edge.Host.Mqtt;
 using Edge.Host.Node;
@@ -80,6 +81,13 @@ public static class EdgeNodeServices
                 services.AddHostedService(s => s.GetRequiredService<ClusterCoordinator>());
             }
         }
+
+        // The HTTP API's parts: its one body reader (the node's limits), the cluster its routes report, problem details.
+        services.AddSingleton(new RequestBody(settings.Http.MaxBodyBytes, settings.Http.MaxJsonDepth));
+        services.AddSingleton<INodeDirectory>(s => s.GetService<FleetRegistry>() is { } registry
+            ? new FleetDirectory(registry)
+            : new ClusterDirectory(s.GetRequiredService<LocalNode>().Cluster));
+        services.AddNodeProblemDetails();
 
         // The MQTT side's instruments come from the app's meter factory; /metrics reads them through one listener.
         services.AddMetrics();

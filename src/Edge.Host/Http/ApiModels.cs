@@ -83,9 +83,6 @@ public sealed record MetricsResponse(
 /// <summary>One function's figures in <see cref="MetricsResponse"/>.</summary>
 public sealed record FunctionMetrics(string Id, long Invocations, long Errors, double SuccessRate, double AvgLatencyMs, double P50Ms, double P95Ms, double P99Ms);
 
-/// <summary>RFC 9457 problem details.</summary>
-public sealed record ProblemBody(string Type, string Title, int Status, string Detail, string? Instance);
-
 /// <summary>The host's wire names of <see cref="EdgeNodeStatus"/>: lowercase.</summary>
 public static class NodeStatusNames
 {
@@ -184,6 +181,5 @@ public sealed class PendingChangeJsonConverter : JsonConverter<PendingChange>
 [JsonSerializable(typeof(HeartbeatRequest))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(MetricsResponse))]
-[JsonSerializable(typeof(ProblemBody))]
 [JsonSerializable(typeof(SyncEvent[]))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,7 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-using Edge.Host.Fleet;
 using Edge.Host.Functions;
 using Edge.Host.Metrics;
 using Edge.Host.Node;
@@ -9,12 +6,17 @@ using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Edge.Host.Http;
 
-/// <summary>The node's HTTP API (routes fixed by DESIGN.md §6). Every handler is a plain RequestDelegate: no binding reflection.</summary>
+/// <summary>
+/// The node's HTTP API (routes fixed by DESIGN.md §6): typed minimal-API handlers compiled by the Request Delegate
+/// Generator (no binding reflection), bodies through <see cref="JsonBody"/>, every error a problem-details result.
+/// </summary>
 public static class EdgeApi
 {
     /// <summary>
@@ -30,16 +32,13 @@ public static class EdgeApi
         var node = app.Services.GetService<LocalNode>()
             ?? throw new InvalidOperationException("MapEdgeApi needs the node's services: call builder.Services.AddEdgeNode(...) first.");
         node.MetricSources.Add(app.Services.GetRequiredService<MeterExporter>());
-        app.UseStatusCodePages(context => Problems.ForBodylessStatus(context.HttpContext));
+        app.UseStatusCodePages();
         if (node.Settings.IsLoopbackOnly())
         {
             app.UseLoopbackHostCheck();
         }
 
-        var body = new RequestBody(node.Settings.MaxBodyBytes, node.Settings.MaxJsonDepth);
-
-        // A coordinator lists the fleet its heartbeats report; a plain node its own in-process cluster.
-        INodeDirectory nodes = app.Services.GetService<FleetRegistry>() is { } registry ? new FleetDirectory(registry) : new ClusterDirectory(node.Cluster);
+        var nodes = app.Services.GetRequiredService<INodeDirectory>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = context => StoreFailures.Write(context, node.Store, context.Features.Get<IExceptionHandlerFeature>()!.Error),
@@ -49,32 +48,36 @@ public static class EdgeApi
         });
         app.UseNodeApiGuard(node.Settings.Token);
 
-        app.MapGet("/healthz", context => Health(context, node, ready: false));
-        app.MapGet("/readyz", context => Health(context, node, ready: true));
-        app.MapGet("/metrics", context => Prometheus(context, node, nodes));
+        app.MapGet("/healthz", ([FromServices] LocalNode n) => Health(n, ready: false));
+        app.MapGet("/readyz", ([FromServices] LocalNode n) => Health(n, ready: true));
+        app.MapGet("/metrics", ([FromServices] LocalNode n, [FromServices] INodeDirectory d) =>
+            TypedResults.Text(PrometheusText.Render(n, d), "text/plain; version=0.0.4; charset=utf-8"));
 
         var v1 = app.MapGroup("/v1").AsNodeApi();
-        v1.MapGet("/functions", context => ListFunctions(context, node));
-        v1.MapPost("/functions/{id}/invoke", context => Invoke(context, node, body));
+        v1.MapGet("/functions", ([FromServices] LocalNode n) => TypedResults.Json(n.Runtime.ListFunctions().Select(FunctionInfo.From).ToArray(), ApiJsonContext.Default.FunctionInfoArray));
+        v1.MapPost("/functions/{id}/invoke", Invoke);
 
-        v1.MapGet("/state", context => GetState(context, node));
-        v1.MapPut("/state", context => UpdateState(context, node, body, isDelta: false));
-        v1.MapPatch("/state", context => UpdateState(context, node, body, isDelta: true));
-        v1.MapGet("/state/pending", context => Json(context, node.Synchronizer.GetPendingChanges().ToArray(), ApiJsonContext.Default.PendingChangeArray));
-        v1.MapGet("/state/history", context => History(context, node));
-        v1.MapPost("/state/confirm", context => Confirm(context, node, body));
-        v1.MapPost("/state/remote", context => ApplyRemote(context, node, body));
+        v1.MapGet("/state", ([FromServices] LocalNode n) =>
+            TypedResults.Json(n.Synchronizer.GetLocalState() ?? SyncState.FromJson("{}"u8, 0, n.StartedAt), ApiJsonContext.Default.SyncState));
+        v1.MapPut("/state", (JsonBody body, [FromServices] LocalNode n, [FromServices] RequestBody reader) => UpdateState(body, n, reader, isDelta: false));
+        v1.MapPatch("/state", (JsonBody body, [FromServices] LocalNode n, [FromServices] RequestBody reader) => UpdateState(body, n, reader, isDelta: true));
+        v1.MapGet("/state/pending", ([FromServices] LocalNode n) => TypedResults.Json(n.Synchronizer.GetPendingChanges().ToArray(), ApiJsonContext.Default.PendingChangeArray));
+        v1.MapGet("/state/history", ([FromServices] LocalNode n, string? limit) =>
+            TypedResults.Json(n.Synchronizer.SyncHistory(int.TryParse(limit, out var l) && l > 0 ? l : 20).ToArray(), ApiJsonContext.Default.SyncEventArray));
+        v1.MapPost("/state/confirm", Confirm);
+        v1.MapPost("/state/remote", ApplyRemote);
 
-        v1.MapGet("/cluster/nodes", context => ListNodes(context, nodes));
-        v1.MapPost("/cluster/nodes", context => RegisterNode(context, node, nodes, body));
-        v1.MapGet("/cluster/nodes/{id}", context => GetNode(context, nodes));
-        v1.MapPost("/cluster/nodes/{id}/heartbeat", context => Heartbeat(context, nodes, body));
-        v1.MapDelete("/cluster/nodes/{id}", context => DeregisterNode(context, node, nodes));
+        v1.MapGet("/cluster/nodes", ListNodes);
+        v1.MapPost("/cluster/nodes", RegisterNode);
+        v1.MapGet("/cluster/nodes/{id}", (string id, [FromServices] INodeDirectory d) =>
+            d.Get(id) is { } found ? (IResult)TypedResults.Json(found, ApiJsonContext.Default.NodeInfo) : Problems.NotFound($"Node not found: {id}"));
+        v1.MapPost("/cluster/nodes/{id}/heartbeat", Heartbeat);
+        v1.MapDelete("/cluster/nodes/{id}", DeregisterNode);
 
-        v1.MapGet("/metrics", context => MetricsJson(context, node, nodes));
-        if (app.Services.GetService<Mqtt.ClusterCoordinator>() is { } fleet)
+        v1.MapGet("/metrics", MetricsJson);
+        if (app.Services.GetService<Mqtt.ClusterCoordinator>() is not null)
         {
-            v1.MapFleetEndpoints(fleet, node.Settings.MaxBodyBytes, node.Settings.MaxJsonDepth);
+            v1.MapFleetEndpoints();
         }
 
         // Built now, so /metrics lists their instruments from the first request.
@@ -83,16 +86,7 @@ public static class EdgeApi
         return v1;
     }
 
-    private static Task Json<T>(HttpContext context, T value, JsonTypeInfo<T> type, int status = StatusCodes.Status200OK)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        return JsonSerializer.SerializeAsync(context.Response.Body, value, type, context.RequestAborted);
-    }
-
-    private static string RouteId(HttpContext context) => (string)context.Request.RouteValues["id"]!;
-
-    private static Task Health(HttpContext context, LocalNode node, bool ready)
+    private static JsonHttpResult<HealthResponse> Health(LocalNode node, bool ready)
     {
         string? problem = null;
         if (ready && node.Store.FaultReason is { } fault)
@@ -105,44 +99,32 @@ public static class EdgeApi
         }
 
         var summary = node.Synchronizer.Summary();
-        var status = problem is null ? "ok" : "unavailable";
-        return Json(
-            context,
-            new HealthResponse(status, node.Node.Id, node.Runtime.FunctionCount, summary.LocalVersion, summary.PendingCount, problem),
+        return TypedResults.Json(
+            new HealthResponse(problem is null ? "ok" : "unavailable", node.Node.Id, node.Runtime.FunctionCount, summary.LocalVersion, summary.PendingCount, problem),
             ApiJsonContext.Default.HealthResponse,
-            problem is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+            statusCode: problem is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static Task ListFunctions(HttpContext context, LocalNode node)
+    private static async Task<IResult> Invoke(string id, JsonBody body, [FromServices] LocalNode node, [FromServices] RequestBody reader, HttpContext context)
     {
-        var functions = node.Runtime.ListFunctions()
-            .Select(FunctionInfo.From)
-            .ToArray();
-        return Json(context, functions, ApiJsonContext.Default.FunctionInfoArray);
-    }
-
-    private static async Task Invoke(HttpContext context, LocalNode node, RequestBody body)
-    {
-        var id = RouteId(context);
         if (node.Runtime.GetFunction(id) is null)
         {
-            await Problems.NotFound(context, $"Function not found: {id}");
-            return;
+            return Problems.NotFound($"Function not found: {id}");
         }
 
-        if (await body.ReadAsync(context) is not { } arguments)
+        if (body.Problem is { } tooLarge)
         {
-            return;
+            return tooLarge;
         }
 
+        var arguments = body.Bytes;
         if (arguments.IsEmpty)
         {
             arguments = "{}"u8.ToArray();
         }
-        else if (body.Validate(arguments.Span) is { } problem)
+        else if (reader.Validate(arguments.Span) is { } problem)
         {
-            await Problems.BadRequest(context, problem);
-            return;
+            return Problems.BadRequest(problem);
         }
 
         var result = new ArrayBufferWriter<byte>();
@@ -152,198 +134,144 @@ public static class EdgeApi
         }
         catch (Exception error) when (error is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
-            await Problems.ForInvocation(context, error);
-            return;
+            return Problems.ForInvocation(error);
         }
 
-        if (result.WrittenCount == 0)
-        {
-            context.Response.StatusCode = StatusCodes.Status204NoContent;
-            return;
-        }
-
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = result.WrittenCount;
-        await context.Response.Body.WriteAsync(result.WrittenMemory, context.RequestAborted);
+        return result.WrittenCount == 0 ? TypedResults.NoContent() : TypedResults.Bytes(result.WrittenMemory, "application/json");
     }
 
-    private static Task GetState(HttpContext context, LocalNode node)
+    private static async Task<IResult> UpdateState(JsonBody body, LocalNode node, RequestBody reader, bool isDelta)
     {
-        var state = node.Synchronizer.GetLocalState() ?? SyncState.FromJson("{}"u8, 0, node.StartedAt);
-        return Json(context, state, ApiJsonContext.Default.SyncState);
-    }
-
-    private static async Task UpdateState(HttpContext context, LocalNode node, RequestBody body, bool isDelta)
-    {
-        if (await body.ReadObjectAsync(context) is not { } data)
+        if (reader.CheckObject(body) is { } problem)
         {
-            return;
+            return problem;
         }
 
-        SyncState state;
         try
         {
             // Validated by RequestBody (JsonInput): canonicalized straight from the body's bytes, once. The reply (and
             // the change feed, which the MQTT side follows) sees the version only once it is durable; no thread waits.
-            state = await node.Synchronizer.UpdateLocalJsonAsync(data, isDelta);
+            return TypedResults.Json(await node.Synchronizer.UpdateLocalJsonAsync(body.Bytes, isDelta), ApiJsonContext.Default.SyncState);
         }
         catch (SyncVersionExhaustedException e)
         {
-            await Problems.Conflict(context, e.Message);
-            return;
+            return Problems.Conflict(e.Message);
         }
-
-        await Json(context, state, ApiJsonContext.Default.SyncState);
     }
 
-    private static Task History(HttpContext context, LocalNode node)
+    private static async Task<IResult> Confirm(JsonBody body, [FromServices] LocalNode node, [FromServices] RequestBody reader)
     {
-        var limit = int.TryParse(context.Request.Query["limit"], out var n) && n > 0 ? n : 20;
-        return Json(context, node.Synchronizer.SyncHistory(limit).ToArray(), ApiJsonContext.Default.SyncEventArray);
-    }
-
-    private static async Task Confirm(HttpContext context, LocalNode node, RequestBody body)
-    {
-        if (await body.ReadAsync(context, ApiJsonContext.Default.ConfirmRequest) is not { } request)
+        if (reader.TryDeserialize(body, ApiJsonContext.Default.ConfirmRequest, out var request) is { } problem)
         {
-            return;
+            return problem;
         }
 
         if (request.UpToVersion is not { } upTo || upTo < 0)
         {
-            await Problems.BadRequest(context, "'upToVersion' must be a non-negative integer (a JSON number, not a string).");
-            return;
+            return Problems.BadRequest("'upToVersion' must be a non-negative integer (a JSON number, not a string).");
         }
 
-        await Json(context, new ConfirmResponse(await node.Synchronizer.ConfirmSyncAsync(upTo)), ApiJsonContext.Default.ConfirmResponse);
+        return TypedResults.Json(new ConfirmResponse(await node.Synchronizer.ConfirmSyncAsync(upTo)), ApiJsonContext.Default.ConfirmResponse);
     }
 
-    private static async Task ApplyRemote(HttpContext context, LocalNode node, RequestBody body)
+    private static async Task<IResult> ApplyRemote(JsonBody body, [FromServices] LocalNode node, [FromServices] RequestBody reader)
     {
         // The wire SyncState of MQTT: version (integer), data (object), checksum and updatedAt are required and typed.
-        if (await body.ReadAsync(context, Mqtt.MqttJsonContext.Default.SyncStateMessage) is not { } message)
+        if (reader.TryDeserialize(body, Mqtt.MqttJsonContext.Default.SyncStateMessage, out var message) is { } problem)
         {
-            return;
+            return problem;
         }
 
         var (applied, reason) = await node.Synchronizer.ApplyRemoteAsync(message.ToSyncState());
-        await Json(context, new ApplyRemoteResponse(applied, applied ? null : reason), ApiJsonContext.Default.ApplyRemoteResponse);
+        return TypedResults.Json(new ApplyRemoteResponse(applied, applied ? null : reason), ApiJsonContext.Default.ApplyRemoteResponse);
     }
 
-    private static async Task ListNodes(HttpContext context, INodeDirectory nodes)
+    private static IResult ListNodes([FromServices] INodeDirectory nodes, [FromQuery(Name = "status")] string[]? statuses)
     {
         HashSet<EdgeNodeStatus>? filter = null;
-        foreach (var text in context.Request.Query["status"])
+        foreach (var text in statuses ?? [])
         {
             foreach (var name in (text ?? "").Split(',', StringSplitOptions.TrimEntries))
             {
                 if (!NodeStatusNames.TryParse(name, out var status))
                 {
-                    await Problems.BadRequest(context, $"Unknown status '{name}' in ?status=: use one or a comma list of online, offline, degraded, syncing, maintenance.");
-                    return;
+                    return Problems.BadRequest($"Unknown status '{name}' in ?status=: use one or a comma list of online, offline, degraded, syncing, maintenance.");
                 }
 
                 (filter ??= []).Add(status);
             }
         }
 
-        await Json(context, nodes.List(filter).ToArray(), ApiJsonContext.Default.NodeInfoArray);
+        return TypedResults.Json(nodes.List(filter).ToArray(), ApiJsonContext.Default.NodeInfoArray);
     }
 
-    private static Task GetNode(HttpContext context, INodeDirectory nodes)
+    private static IResult RegisterNode(JsonBody body, [FromServices] LocalNode node, [FromServices] INodeDirectory nodes, [FromServices] RequestBody reader)
     {
-        var id = RouteId(context);
-        return nodes.Get(id) is { } found
-            ? Json(context, found, ApiJsonContext.Default.NodeInfo)
-            : Problems.NotFound(context, $"Node not found: {id}");
-    }
-
-    private static async Task RegisterNode(HttpContext context, LocalNode node, INodeDirectory nodes, RequestBody body)
-    {
-        if (await body.ReadAsync(context, ApiJsonContext.Default.RegisterNodeRequest) is not { } request)
+        if (reader.TryDeserialize(body, ApiJsonContext.Default.RegisterNodeRequest, out var request) is { } problem)
         {
-            return;
+            return problem;
         }
 
         if (NodeIds.Validate(request.Id) is { } idProblem)
         {
-            await Problems.BadRequest(context, $"'id': {idProblem}.");
-            return;
+            return Problems.BadRequest($"'id': {idProblem}.");
         }
 
         if (request.Id == node.Node.Id)
         {
-            await Problems.Conflict(context, $"'{request.Id}' is this node's own id: its entry is kept by the node itself and cannot be replaced through the API.");
-            return;
+            return Problems.Conflict($"'{request.Id}' is this node's own id: its entry is kept by the node itself and cannot be replaced through the API.");
         }
 
         var status = EdgeNodeStatus.Online;
         if (request.Status is not null && !NodeStatusNames.TryParse(request.Status, out status))
         {
-            await Problems.BadRequest(context, $"Unknown status '{request.Status}'.");
-            return;
+            return Problems.BadRequest($"Unknown status '{request.Status}'.");
         }
 
         var registered = nodes.Register(request.Id!, request.Name ?? request.Id!, request.Location ?? "", request.Capabilities ?? [], request.Metadata ?? [], status);
-        context.Response.Headers.Location = $"/v1/cluster/nodes/{Uri.EscapeDataString(registered.Id)}";
-        await Json(context, registered, ApiJsonContext.Default.NodeInfo, StatusCodes.Status201Created);
+        return new Created(TypedResults.Json(registered, ApiJsonContext.Default.NodeInfo, statusCode: StatusCodes.Status201Created), $"/v1/cluster/nodes/{Uri.EscapeDataString(registered.Id)}");
     }
 
-    private static async Task Heartbeat(HttpContext context, INodeDirectory nodes, RequestBody body)
+    private static IResult Heartbeat(string id, JsonBody body, [FromServices] INodeDirectory nodes, [FromServices] RequestBody reader)
     {
-        var id = RouteId(context);
-        if (await body.ReadAsync(context) is not { } raw)
+        if (body.Problem is { } tooLarge)
         {
-            return;
+            return tooLarge;
         }
 
         EdgeNodeStatus? status = null;
-        if (!raw.IsEmpty)
+        if (!body.Bytes.IsEmpty)
         {
-            if (await body.DeserializeAsync(context, raw, ApiJsonContext.Default.HeartbeatRequest) is not { } request)
+            if (reader.TryDeserialize(body.Bytes.Span, ApiJsonContext.Default.HeartbeatRequest, out var request) is { } problem)
             {
-                return;
+                return problem;
             }
 
             if (request.Status is not null)
             {
                 if (!NodeStatusNames.TryParse(request.Status, out var parsed))
                 {
-                    await Problems.BadRequest(context, $"Unknown status '{request.Status}'.");
-                    return;
+                    return Problems.BadRequest($"Unknown status '{request.Status}'.");
                 }
 
                 status = parsed;
             }
         }
 
-        if (nodes.Heartbeat(id, status) is not { } updated)
-        {
-            await Problems.NotFound(context, $"Node not found: {id}");
-            return;
-        }
-
-        await Json(context, updated, ApiJsonContext.Default.NodeInfo);
+        return nodes.Heartbeat(id, status) is { } updated ? TypedResults.Json(updated, ApiJsonContext.Default.NodeInfo) : Problems.NotFound($"Node not found: {id}");
     }
 
-    private static Task DeregisterNode(HttpContext context, LocalNode node, INodeDirectory nodes)
+    private static IResult DeregisterNode(string id, [FromServices] LocalNode node, [FromServices] INodeDirectory nodes)
     {
-        var id = RouteId(context);
         if (id == node.Node.Id)
         {
-            return Problems.Conflict(context, $"'{id}' is this node's own id: its entry cannot be removed through the API.");
+            return Problems.Conflict($"'{id}' is this node's own id: its entry cannot be removed through the API.");
         }
 
-        if (!nodes.Deregister(id))
-        {
-            return Problems.NotFound(context, $"Node not found: {id}");
-        }
-
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
-        return Task.CompletedTask;
+        return nodes.Deregister(id) ? TypedResults.NoContent() : Problems.NotFound($"Node not found: {id}");
     }
 
-    private static Task MetricsJson(HttpContext context, LocalNode node, INodeDirectory nodes)
+    private static JsonHttpResult<MetricsResponse> MetricsJson([FromServices] LocalNode node, [FromServices] INodeDirectory nodes)
     {
         var metrics = node.Runtime.Metrics;
         var functions = node.Runtime.ListFunctions().Select(f =>
@@ -361,12 +289,16 @@ public static class EdgeApi
             node.Runtime.CancelledCount,
             node.Runtime.InFlight,
             node.Runtime.ColdStartCount);
-        return Json(context, response, ApiJsonContext.Default.MetricsResponse);
+        return TypedResults.Json(response, ApiJsonContext.Default.MetricsResponse);
     }
 
-    private static async Task Prometheus(HttpContext context, LocalNode node, INodeDirectory nodes)
+    /// <summary>A 201 with its Location header around the JSON of the created resource.</summary>
+    private sealed class Created(IResult json, string location) : IResult
     {
-        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        await context.Response.WriteAsync(PrometheusText.Render(node, nodes), context.RequestAborted);
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return json.ExecuteAsync(httpContext);
+        }
     }
 }

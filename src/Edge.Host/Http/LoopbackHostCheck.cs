@@ -18,8 +18,7 @@ internal static class LoopbackHostCheck
         IsLoopbackName(context.Request.Host.Host)
             ? next(context)
             : Problems.BadRequest(
-                context,
-                $"The Host header '{context.Request.Host}' is not allowed: this node listens on loopback only, so only loopback names (localhost, 127.0.0.1, [::1]) may be used."));
+                $"The Host header '{context.Request.Host}' is not allowed: this node listens on loopback only, so only loopback names (localhost, 127.0.0.1, [::1]) may be used.").ExecuteAsync(context));
 
     /// <summary>True for localhost, its subdomains and loopback IP literals; an absent Host (HTTP/1.0) is allowed.</summary>
     public static bool IsLoopbackName(string host) =>

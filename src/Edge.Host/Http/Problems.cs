@@ -1,54 +1,64 @@
 using System.Text.Json;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Edge.Host.Http;
 
-/// <summary>Maps failures to <c>application/problem+json</c> replies with a useful detail and never a stack trace.</summary>
+/// <summary>
+/// Every error of the API as <c>application/problem+json</c> with an English detail of ours and never a stack trace:
+/// handlers return these results, middleware executes them, and ASP.NET Core's problem-details service writes them all.
+/// </summary>
 internal static class Problems
 {
-    public static Task Write(HttpContext context, int status, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/problem+json";
-        var body = new ProblemBody($"https://httpstatuses.io/{status}", title, status, detail, context.Request.Path);
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, ApiJsonContext.Default.ProblemBody, context.RequestAborted);
-    }
+    public static ProblemHttpResult Of(int status, string title, string detail) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: $"https://httpstatuses.io/{status}");
+
+    public static ProblemHttpResult BadRequest(string detail) => Of(StatusCodes.Status400BadRequest, "Bad request", detail);
+
+    public static ProblemHttpResult NotFound(string detail) => Of(StatusCodes.Status404NotFound, "Not found", detail);
+
+    public static ProblemHttpResult Conflict(string detail) => Of(StatusCodes.Status409Conflict, "Conflict", detail);
+
+    /// <summary>Writes a problem from middleware (outside an endpoint).</summary>
+    public static Task Write(HttpContext context, int status, string title, string detail) => Of(status, title, detail).ExecuteAsync(context);
 
     /// <summary>
-    /// The body of a 4xx the framework answers without one (no route, wrong method): problem+json with our own
-    /// English detail, like every other error of the API.
+    /// The node's problem details: the request path as <c>instance</c>, and for a 4xx/5xx the framework answers without
+    /// a body (no route, wrong method) the same type, title and English detail as every other error of the API.
     /// </summary>
-    public static Task ForBodylessStatus(HttpContext context)
+    public static IServiceCollection AddNodeProblemDetails(this IServiceCollection services) => services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
     {
-        var request = context.Request;
-        var allow = context.Response.Headers.Allow.ToString();
-        return context.Response.StatusCode switch
+        var problem = c.ProblemDetails;
+        problem.Instance ??= c.HttpContext.Request.Path;
+        if (problem.Detail is not null)
         {
-            StatusCodes.Status404NotFound => Write(context, 404, "Not found", $"No resource at '{request.Path}'."),
-            StatusCodes.Status405MethodNotAllowed => Write(
-                context,
-                405,
-                "Method not allowed",
-                allow.Length > 0 ? $"{request.Method} is not allowed on '{request.Path}'; allowed: {allow}." : $"{request.Method} is not allowed on '{request.Path}'."),
-            var status => Write(context, status, "Request refused", $"The request was refused with status {status}."),
+            return;
+        }
+
+        var request = c.HttpContext.Request;
+        var allow = c.HttpContext.Response.Headers.Allow.ToString();
+        var status = problem.Status ?? c.HttpContext.Response.StatusCode;
+        (problem.Title, problem.Detail) = status switch
+        {
+            StatusCodes.Status404NotFound => ("Not found", $"No resource at '{request.Path}'."),
+            StatusCodes.Status405MethodNotAllowed => ("Method not allowed", allow.Length > 0
+                ? $"{request.Method} is not allowed on '{request.Path}'; allowed: {allow}."
+                : $"{request.Method} is not allowed on '{request.Path}'."),
+            _ => ("Request refused", $"The request was refused with status {status}."),
         };
-    }
-
-    public static Task BadRequest(HttpContext context, string detail) => Write(context, StatusCodes.Status400BadRequest, "Bad request", detail);
-
-    public static Task NotFound(HttpContext context, string detail) => Write(context, StatusCodes.Status404NotFound, "Not found", detail);
-
-    public static Task Conflict(HttpContext context, string detail) => Write(context, StatusCodes.Status409Conflict, "Conflict", detail);
+        problem.Type = $"https://httpstatuses.io/{status}";
+    });
 
     /// <summary>The reply for an exception from invoking a function.</summary>
-    public static Task ForInvocation(HttpContext context, Exception error) => error switch
+    public static ProblemHttpResult ForInvocation(Exception error) => error switch
     {
-        EdgeFunctionNotFoundException e => NotFound(context, e.Message),
-        EdgeBindingException e => BadRequest(context, e.Message),
-        JsonException e => BadRequest(context, "Malformed JSON arguments: " + e.Message),
-        EdgeTimeoutException e => Write(context, StatusCodes.Status504GatewayTimeout, "Function timed out", e.Message),
-        EdgeExecutionException e => Write(context, StatusCodes.Status500InternalServerError, "Function failed", e.Message),
-        _ => Write(context, StatusCodes.Status500InternalServerError, "Invocation failed", error.Message),
+        EdgeFunctionNotFoundException e => NotFound(e.Message),
+        EdgeBindingException e => BadRequest(e.Message),
+        JsonException e => BadRequest("Malformed JSON arguments: " + e.Message),
+        EdgeTimeoutException e => Of(StatusCodes.Status504GatewayTimeout, "Function timed out", e.Message),
+        EdgeExecutionException e => Of(StatusCodes.Status500InternalServerError, "Function failed", e.Message),
+        _ => Of(StatusCodes.Status500InternalServerError, "Invocation failed", error.Message),
     };
 }

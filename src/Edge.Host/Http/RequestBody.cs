@@ -4,23 +4,40 @@ using System.Text.Json.Serialization.Metadata;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Edge.Host.Http;
 
-/// <summary>Reads request bodies within the size and depth limits, turning violations into 413 and 400 replies.</summary>
+/// <summary>
+/// A request body as the node's one validating reader leaves it: its bytes within the size limit, or the problem to
+/// answer (413). Handlers take it as a parameter; the Request Delegate Generator binds it through <see cref="BindAsync"/>,
+/// so no route uses the framework's own body binding (its bare 400s, its limit that counts chunk framing).
+/// </summary>
+internal sealed class JsonBody(ReadOnlyMemory<byte> bytes, ProblemHttpResult? problem)
+{
+    public ReadOnlyMemory<byte> Bytes { get; } = bytes;
+
+    /// <summary>Set when the body could not be read within the limits; the handler returns it.</summary>
+    public ProblemHttpResult? Problem { get; } = problem;
+
+    public static async ValueTask<JsonBody?> BindAsync(HttpContext context) =>
+        await context.RequestServices.GetRequiredService<RequestBody>().ReadAsync(context).ConfigureAwait(false);
+}
+
+/// <summary>Reads request bodies within the node's size and depth limits, turning violations into 413 and 400 problems.</summary>
 internal sealed class RequestBody(long maxBytes, int maxDepth)
 {
     public long MaxBytes { get; } = maxBytes;
 
     public int MaxDepth { get; } = maxDepth;
 
-    /// <summary>The whole body, or null after replying 413 (too large). Body bytes are counted, never chunk framing.</summary>
-    public async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpContext context)
+    /// <summary>The whole body, or a 413 problem. Body bytes are counted, never chunk framing.</summary>
+    public async Task<JsonBody> ReadAsync(HttpContext context)
     {
         if (context.Request.ContentLength > MaxBytes)
         {
-            await TooLarge(context);
-            return null;
+            return TooLarge(context);
         }
 
         // Kestrel's own limit counts a chunked body's framing too, so a body of exactly MaxBytes would fail when
@@ -35,24 +52,22 @@ internal sealed class RequestBody(long maxBytes, int maxDepth)
         {
             while (true)
             {
-                var read = await context.Request.Body.ReadAsync(buffer.GetMemory(4096), context.RequestAborted);
+                var read = await context.Request.Body.ReadAsync(buffer.GetMemory(4096), context.RequestAborted).ConfigureAwait(false);
                 if (read == 0)
                 {
-                    return buffer.WrittenMemory;
+                    return new JsonBody(buffer.WrittenMemory, null);
                 }
 
                 buffer.Advance(read);
                 if (buffer.WrittenCount > MaxBytes)
                 {
-                    await TooLarge(context);
-                    return null;
+                    return TooLarge(context);
                 }
             }
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            await TooLarge(context);
-            return null;
+            return TooLarge(context);
         }
     }
 
@@ -62,75 +77,65 @@ internal sealed class RequestBody(long maxBytes, int maxDepth)
     /// </summary>
     public string? Validate(ReadOnlySpan<byte> body) => JsonInput.TryValidate(body, MaxDepth, out var problem) ? null : problem;
 
-    /// <summary>A validated JSON object body (its bytes, not parsed), or null after replying 400/413.</summary>
-    public async Task<ReadOnlyMemory<byte>?> ReadObjectAsync(HttpContext context)
+    /// <summary>Null when <paramref name="body"/> was read and is a valid JSON object (its bytes, not parsed), else the 413/400 problem.</summary>
+    public ProblemHttpResult? CheckObject(JsonBody body)
     {
-        if (await ReadAsync(context) is not { } body)
+        if (body.Problem is { } tooLarge)
         {
-            return null;
+            return tooLarge;
         }
 
-        if (Validate(body.Span) is { } problem)
+        if (Validate(body.Bytes.Span) is { } problem)
         {
-            await Problems.BadRequest(context, problem);
-            return null;
+            return Problems.BadRequest(problem);
         }
 
-        var kind = FirstToken(body.Span);
-        if (kind == JsonTokenType.StartObject)
-        {
-            return body;
-        }
-
-        await Problems.BadRequest(context, $"Expected a JSON object, got {CanonicalJson.Describe(kind)}.");
-        return null;
-    }
-
-    private static JsonTokenType FirstToken(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
+        var reader = new Utf8JsonReader(body.Bytes.Span);
         reader.Read();
-        return reader.TokenType;
+        return reader.TokenType == JsonTokenType.StartObject ? null : Problems.BadRequest($"Expected a JSON object, got {CanonicalJson.Describe(reader.TokenType)}.");
     }
 
-    /// <summary>Deserializes a body with a source-generated type, or replies 400/413 and returns null.</summary>
-    public async Task<T?> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> type)
-        where T : class =>
-        await ReadAsync(context) is { } body ? await DeserializeAsync(context, body, type) : null;
-
-    /// <summary>Deserializes <paramref name="body"/>, or replies 400 and returns null.</summary>
-    public async Task<T?> DeserializeAsync<T>(HttpContext context, ReadOnlyMemory<byte> body, JsonTypeInfo<T> type)
+    /// <summary>Deserializes <paramref name="body"/> with a source-generated type, or returns the 413/400 problem.</summary>
+    public ProblemHttpResult? TryDeserialize<T>(JsonBody body, JsonTypeInfo<T> type, out T value)
         where T : class
     {
+        value = null!;
+        return body.Problem ?? TryDeserialize(body.Bytes.Span, type, out value);
+    }
+
+    /// <summary>Deserializes <paramref name="body"/> with a source-generated type, or returns the 400 problem.</summary>
+    public ProblemHttpResult? TryDeserialize<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> type, out T value)
+        where T : class
+    {
+        value = null!;
+
         // A typed body is an envelope (a SyncState around its data, a node around its metadata): one level more, so
         // data at the limit is accepted here as it is by PUT /v1/state and on MQTT.
-        if (!JsonInput.TryValidate(body.Span, MaxDepth + 1, out var problem))
+        if (!JsonInput.TryValidate(body, MaxDepth + 1, out var problem))
         {
-            await Problems.BadRequest(context, problem);
-            return null;
+            return Problems.BadRequest(problem);
         }
 
         try
         {
-            if (JsonSerializer.Deserialize(body.Span, type) is { } value)
+            if (JsonSerializer.Deserialize(body, type) is { } parsed)
             {
-                return value;
+                value = parsed;
+                return null;
             }
         }
         catch (JsonException e)
         {
-            await Problems.BadRequest(context, $"Invalid {typeof(T).Name}: {e.Message}");
-            return null;
+            return Problems.BadRequest($"Invalid {typeof(T).Name}: {e.Message}");
         }
 
-        await Problems.BadRequest(context, $"Expected a JSON object for {typeof(T).Name}.");
-        return null;
+        return Problems.BadRequest($"Expected a JSON object for {typeof(T).Name}.");
     }
 
-    private Task TooLarge(HttpContext context)
+    private JsonBody TooLarge(HttpContext context)
     {
         // The unread rest of the body makes the connection unusable: tell the client not to send its next request on it.
         context.Response.Headers.Connection = "close";
-        return Problems.Write(context, StatusCodes.Status413PayloadTooLarge, "Body too large", $"The request body is larger than the limit of {MaxBytes} bytes.");
+        return new JsonBody(default, Problems.Of(StatusCodes.Status413PayloadTooLarge, "Body too large", $"The request body is larger than the limit of {MaxBytes} bytes."));
     }
 }

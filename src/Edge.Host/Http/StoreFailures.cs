@@ -22,18 +22,19 @@ internal static class StoreFailures
     public static Task Write(HttpContext context, FileSyncStore store, Exception error)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return error switch
+        var problem = error switch
         {
             JournalWriteException { OutOfSpace: true } e =>
-                Problems.Write(context, StatusCodes.Status507InsufficientStorage, "Insufficient Storage", e.Message),
+                Problems.Of(StatusCodes.Status507InsufficientStorage, "Insufficient Storage", e.Message),
             JournalFaultedException e =>
-                Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Journal stopped", e.Message),
+                Problems.Of(StatusCodes.Status503ServiceUnavailable, "Journal stopped", e.Message),
 
             // A failed fsync throws JournalWriteException for the calls it failed, and stops the store.
             JournalWriteException e when store.FaultReason is not null =>
-                Problems.Write(context, StatusCodes.Status503ServiceUnavailable, "Journal stopped", e.Message),
-            JournalWriteException e => Problems.Write(context, StatusCodes.Status500InternalServerError, "State change not stored", e.Message),
-            _ => Problems.Write(context, StatusCodes.Status500InternalServerError, "Internal error", $"The node failed to handle the request: {error.Message}"),
+                Problems.Of(StatusCodes.Status503ServiceUnavailable, "Journal stopped", e.Message),
+            JournalWriteException e => Problems.Of(StatusCodes.Status500InternalServerError, "State change not stored", e.Message),
+            _ => Problems.Of(StatusCodes.Status500InternalServerError, "Internal error", $"The node failed to handle the request: {error.Message}"),
         };
+        return problem.ExecuteAsync(context);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Edge.Host.Http;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Edge.Host.Tests.Http;
 
@@ -14,7 +15,8 @@ public class StoreFailuresTests
         try
         {
             using var store = new FileSyncStore(new FileSyncStoreOptions(dir));
-            var context = new DefaultHttpContext();
+            await using var services = new ServiceCollection().AddLogging().AddNodeProblemDetails().BuildServiceProvider();
+            var context = new DefaultHttpContext { RequestServices = services };
             context.Request.Path = "/v1/state";
             using var body = new MemoryStream();
             context.Response.Body = body;

@@ -9,6 +9,7 @@ using Edge.Host.Mqtt;
 using Edge.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
@@ -138,8 +139,11 @@ public class CoordinatorBrokerTests(SharedBroker broker)
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(coordinator.Coordinator);
+        builder.Services.AddSingleton(new RequestBody(8192, JsonLimits.DefaultDepth));
+        builder.Services.AddNodeProblemDetails();
         await using var app = builder.Build();
-        app.MapGroup("/v1").MapFleetEndpoints(coordinator.Coordinator, maxBodyBytes: 8192);
+        app.MapGroup("/v1").MapFleetEndpoints();
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 
