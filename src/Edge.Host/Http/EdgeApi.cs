@@ -39,6 +39,7 @@ public static class EdgeApi
         }
 
         var nodes = app.Services.GetRequiredService<INodeDirectory>();
+        var reader = app.Services.GetRequiredService<RequestBody>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = context => StoreFailures.Write(context, node.Store, context.Features.Get<IExceptionHandlerFeature>()!.Error),
@@ -48,36 +49,35 @@ public static class EdgeApi
         });
         app.UseNodeApiGuard(node.Settings.Token);
 
-        app.MapGet("/healthz", ([FromServices] LocalNode n) => Health(n, ready: false));
-        app.MapGet("/readyz", ([FromServices] LocalNode n) => Health(n, ready: true));
-        app.MapGet("/metrics", ([FromServices] LocalNode n, [FromServices] INodeDirectory d) =>
-            TypedResults.Text(PrometheusText.Render(n, d), "text/plain; version=0.0.4; charset=utf-8"));
+        // The node's parts are captured once here: a handler resolves nothing per request (no request scope is made).
+        app.MapGet("/healthz", () => Health(node, ready: false));
+        app.MapGet("/readyz", () => Health(node, ready: true));
+        app.MapGet("/metrics", () => TypedResults.Text(PrometheusText.Render(node, nodes), "text/plain; version=0.0.4; charset=utf-8"));
 
-        var v1 = app.MapGroup("/v1").AsNodeApi();
-        v1.MapGet("/functions", ([FromServices] LocalNode n) => TypedResults.Json(n.Runtime.ListFunctions().Select(FunctionInfo.From).ToArray(), ApiJsonContext.Default.FunctionInfoArray));
-        v1.MapPost("/functions/{id}/invoke", Invoke);
+        var v1 = app.MapGroup("/v1").AsNodeApi().WithMetadata(reader);
+        v1.MapGet("/functions", () => TypedResults.Json(node.Runtime.ListFunctions().Select(FunctionInfo.From).ToArray(), ApiJsonContext.Default.FunctionInfoArray));
+        v1.MapPost("/functions/{id}/invoke", (string id, JsonBody body, HttpContext context) => Invoke(id, body, node, reader, context));
 
-        v1.MapGet("/state", ([FromServices] LocalNode n) =>
-            TypedResults.Json(n.Synchronizer.GetLocalState() ?? SyncState.FromJson("{}"u8, 0, n.StartedAt), ApiJsonContext.Default.SyncState));
-        v1.MapPut("/state", (JsonBody body, [FromServices] LocalNode n, [FromServices] RequestBody reader) => UpdateState(body, n, reader, isDelta: false));
-        v1.MapPatch("/state", (JsonBody body, [FromServices] LocalNode n, [FromServices] RequestBody reader) => UpdateState(body, n, reader, isDelta: true));
-        v1.MapGet("/state/pending", ([FromServices] LocalNode n) => TypedResults.Json(n.Synchronizer.GetPendingChanges().ToArray(), ApiJsonContext.Default.PendingChangeArray));
-        v1.MapGet("/state/history", ([FromServices] LocalNode n, string? limit) =>
-            TypedResults.Json(n.Synchronizer.SyncHistory(int.TryParse(limit, out var l) && l > 0 ? l : 20).ToArray(), ApiJsonContext.Default.SyncEventArray));
-        v1.MapPost("/state/confirm", Confirm);
-        v1.MapPost("/state/remote", ApplyRemote);
+        v1.MapGet("/state", () => TypedResults.Json(node.Synchronizer.GetLocalState() ?? SyncState.FromJson("{}"u8, 0, node.StartedAt), ApiJsonContext.Default.SyncState));
+        v1.MapPut("/state", (JsonBody body) => UpdateState(body, node, reader, isDelta: false));
+        v1.MapPatch("/state", (JsonBody body) => UpdateState(body, node, reader, isDelta: true));
+        v1.MapGet("/state/pending", () => TypedResults.Json(node.Synchronizer.GetPendingChanges().ToArray(), ApiJsonContext.Default.PendingChangeArray));
+        v1.MapGet("/state/history", (string? limit) =>
+            TypedResults.Json(node.Synchronizer.SyncHistory(int.TryParse(limit, out var l) && l > 0 ? l : 20).ToArray(), ApiJsonContext.Default.SyncEventArray));
+        v1.MapPost("/state/confirm", (JsonBody body) => Confirm(body, node, reader));
+        v1.MapPost("/state/remote", (JsonBody body) => ApplyRemote(body, node, reader));
 
-        v1.MapGet("/cluster/nodes", ListNodes);
-        v1.MapPost("/cluster/nodes", RegisterNode);
-        v1.MapGet("/cluster/nodes/{id}", (string id, [FromServices] INodeDirectory d) =>
-            d.Get(id) is { } found ? (IResult)TypedResults.Json(found, ApiJsonContext.Default.NodeInfo) : Problems.NotFound($"Node not found: {id}"));
-        v1.MapPost("/cluster/nodes/{id}/heartbeat", Heartbeat);
-        v1.MapDelete("/cluster/nodes/{id}", DeregisterNode);
+        v1.MapGet("/cluster/nodes", ([FromQuery(Name = "status")] string[]? status) => ListNodes(nodes, status));
+        v1.MapPost("/cluster/nodes", (JsonBody body) => RegisterNode(body, node, nodes, reader));
+        v1.MapGet("/cluster/nodes/{id}", (string id) =>
+            nodes.Get(id) is { } found ? (IResult)TypedResults.Json(found, ApiJsonContext.Default.NodeInfo) : Problems.NotFound($"Node not found: {id}"));
+        v1.MapPost("/cluster/nodes/{id}/heartbeat", (string id, JsonBody body) => Heartbeat(id, body, nodes, reader));
+        v1.MapDelete("/cluster/nodes/{id}", (string id) => DeregisterNode(id, node, nodes));
 
-        v1.MapGet("/metrics", MetricsJson);
-        if (app.Services.GetService<Mqtt.ClusterCoordinator>() is not null)
+        v1.MapGet("/metrics", () => MetricsJson(node, nodes));
+        if (app.Services.GetService<Mqtt.ClusterCoordinator>() is { } coordinator)
         {
-            v1.MapFleetEndpoints();
+            v1.MapFleetEndpoints(coordinator, reader);
         }
 
         // Built now, so /metrics lists their instruments from the first request.
@@ -105,7 +105,7 @@ public static class EdgeApi
             statusCode: problem is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static async Task<IResult> Invoke(string id, JsonBody body, [FromServices] LocalNode node, [FromServices] RequestBody reader, HttpContext context)
+    private static async Task<IResult> Invoke(string id, JsonBody body, LocalNode node, RequestBody reader, HttpContext context)
     {
         if (node.Runtime.GetFunction(id) is null)
         {
@@ -159,7 +159,7 @@ public static class EdgeApi
         }
     }
 
-    private static async Task<IResult> Confirm(JsonBody body, [FromServices] LocalNode node, [FromServices] RequestBody reader)
+    private static async Task<IResult> Confirm(JsonBody body, LocalNode node, RequestBody reader)
     {
         if (reader.TryDeserialize(body, ApiJsonContext.Default.ConfirmRequest, out var request) is { } problem)
         {
@@ -174,7 +174,7 @@ public static class EdgeApi
         return TypedResults.Json(new ConfirmResponse(await node.Synchronizer.ConfirmSyncAsync(upTo)), ApiJsonContext.Default.ConfirmResponse);
     }
 
-    private static async Task<IResult> ApplyRemote(JsonBody body, [FromServices] LocalNode node, [FromServices] RequestBody reader)
+    private static async Task<IResult> ApplyRemote(JsonBody body, LocalNode node, RequestBody reader)
     {
         // The wire SyncState of MQTT: version (integer), data (object), checksum and updatedAt are required and typed.
         if (reader.TryDeserialize(body, Mqtt.MqttJsonContext.Default.SyncStateMessage, out var message) is { } problem)
@@ -186,7 +186,7 @@ public static class EdgeApi
         return TypedResults.Json(new ApplyRemoteResponse(applied, applied ? null : reason), ApiJsonContext.Default.ApplyRemoteResponse);
     }
 
-    private static IResult ListNodes([FromServices] INodeDirectory nodes, [FromQuery(Name = "status")] string[]? statuses)
+    private static IResult ListNodes(INodeDirectory nodes, string[]? statuses)
     {
         HashSet<EdgeNodeStatus>? filter = null;
         foreach (var text in statuses ?? [])
@@ -205,7 +205,7 @@ public static class EdgeApi
         return TypedResults.Json(nodes.List(filter).ToArray(), ApiJsonContext.Default.NodeInfoArray);
     }
 
-    private static IResult RegisterNode(JsonBody body, [FromServices] LocalNode node, [FromServices] INodeDirectory nodes, [FromServices] RequestBody reader)
+    private static IResult RegisterNode(JsonBody body, LocalNode node, INodeDirectory nodes, RequestBody reader)
     {
         if (reader.TryDeserialize(body, ApiJsonContext.Default.RegisterNodeRequest, out var request) is { } problem)
         {
@@ -232,7 +232,7 @@ public static class EdgeApi
         return new Created(TypedResults.Json(registered, ApiJsonContext.Default.NodeInfo, statusCode: StatusCodes.Status201Created), $"/v1/cluster/nodes/{Uri.EscapeDataString(registered.Id)}");
     }
 
-    private static IResult Heartbeat(string id, JsonBody body, [FromServices] INodeDirectory nodes, [FromServices] RequestBody reader)
+    private static IResult Heartbeat(string id, JsonBody body, INodeDirectory nodes, RequestBody reader)
     {
         if (body.Problem is { } tooLarge)
         {
@@ -261,7 +261,7 @@ public static class EdgeApi
         return nodes.Heartbeat(id, status) is { } updated ? TypedResults.Json(updated, ApiJsonContext.Default.NodeInfo) : Problems.NotFound($"Node not found: {id}");
     }
 
-    private static IResult DeregisterNode(string id, [FromServices] LocalNode node, [FromServices] INodeDirectory nodes)
+    private static IResult DeregisterNode(string id, LocalNode node, INodeDirectory nodes)
     {
         if (id == node.Node.Id)
         {
@@ -271,7 +271,7 @@ public static class EdgeApi
         return nodes.Deregister(id) ? TypedResults.NoContent() : Problems.NotFound($"Node not found: {id}");
     }
 
-    private static JsonHttpResult<MetricsResponse> MetricsJson([FromServices] LocalNode node, [FromServices] INodeDirectory nodes)
+    private static JsonHttpResult<MetricsResponse> MetricsJson(LocalNode node, INodeDirectory nodes)
     {
         var metrics = node.Runtime.Metrics;
         var functions = node.Runtime.ListFunctions().Select(f =>

@@ -2,7 +2,6 @@ using Edge.Host.Mqtt;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Edge.Host.Http;
@@ -18,20 +17,20 @@ internal static class FleetEndpoints
     /// bad body, 404 unknown node, 413 body over the limit, 503 broker unreachable.
     /// </summary>
     /// <remarks>Mapped on the node's <c>/v1</c> group, so the group's rules (token, JSON bodies) guard them like every other /v1 endpoint.</remarks>
-    public static IEndpointRouteBuilder MapFleetEndpoints(this IEndpointRouteBuilder v1)
+    public static IEndpointRouteBuilder MapFleetEndpoints(this IEndpointRouteBuilder v1, ClusterCoordinator coordinator, RequestBody reader)
     {
         ArgumentNullException.ThrowIfNull(v1);
-        v1.MapPost("/cluster/nodes/{id}/desired", DesiredAsync);
-        v1.MapPost("/cluster/deploy", DeployAsync);
-        v1.MapGet("/cluster/nodes/{id}/heartbeat", LastHeartbeat);
+        v1.MapPost("/cluster/nodes/{id}/desired", (string id, JsonBody body, HttpContext context) => DesiredAsync(id, body, coordinator, reader, context));
+        v1.MapPost("/cluster/deploy", (JsonBody body, HttpContext context) => DeployAsync(body, coordinator, reader, context));
+        v1.MapGet("/cluster/nodes/{id}/heartbeat", (string id) => LastHeartbeat(id, coordinator));
         return v1;
     }
 
-    private static IResult LastHeartbeat(string id, [FromServices] ClusterCoordinator coordinator) => coordinator.LastHeartbeat(id) is { } heartbeat
+    private static IResult LastHeartbeat(string id, ClusterCoordinator coordinator) => coordinator.LastHeartbeat(id) is { } heartbeat
         ? TypedResults.Json(heartbeat, MqttJsonContext.Default.HeartbeatMessage)
         : Problems.NotFound(coordinator.Registry.GetNode(id) is null ? $"Node not found: {id}" : $"Node {id} has not sent a heartbeat to this coordinator.");
 
-    private static async Task<IResult> DesiredAsync(string id, JsonBody body, [FromServices] ClusterCoordinator coordinator, [FromServices] RequestBody reader, HttpContext context)
+    private static async Task<IResult> DesiredAsync(string id, JsonBody body, ClusterCoordinator coordinator, RequestBody reader, HttpContext context)
     {
         if (reader.TryDeserialize(body, MqttJsonContext.Default.SyncStateMessage, out var desired) is { } problem)
         {
@@ -50,7 +49,7 @@ internal static class FleetEndpoints
             : await SendAsync(coordinator.SendDesiredAsync(id, state, context.RequestAborted));
     }
 
-    private static async Task<IResult> DeployAsync(JsonBody body, [FromServices] ClusterCoordinator coordinator, [FromServices] RequestBody reader, HttpContext context)
+    private static async Task<IResult> DeployAsync(JsonBody body, ClusterCoordinator coordinator, RequestBody reader, HttpContext context)
     {
         if (reader.TryDeserialize(body, MqttJsonContext.Default.FleetDeployRequest, out var request) is { } problem)
         {

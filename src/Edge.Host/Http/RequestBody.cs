@@ -5,7 +5,6 @@ using Edge.Runtime;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Edge.Host.Http;
 
@@ -21,8 +20,13 @@ internal sealed class JsonBody(ReadOnlyMemory<byte> bytes, ProblemHttpResult? pr
     /// <summary>Set when the body could not be read within the limits; the handler returns it.</summary>
     public ProblemHttpResult? Problem { get; } = problem;
 
-    public static async ValueTask<JsonBody?> BindAsync(HttpContext context) =>
-        await context.RequestServices.GetRequiredService<RequestBody>().ReadAsync(context).ConfigureAwait(false);
+    /// <summary>Reads the body with the <see cref="RequestBody"/> the endpoint carries as metadata (the node's limits; no per-request service lookup).</summary>
+    public static ValueTask<JsonBody?> BindAsync(HttpContext context)
+    {
+        var reader = context.GetEndpoint()?.Metadata.GetMetadata<RequestBody>()
+            ?? throw new InvalidOperationException("A JsonBody endpoint must carry the node's RequestBody as metadata (map it on the node's /v1 group).");
+        return new ValueTask<JsonBody?>(reader.ReadAsync(context)); // the reader's own task: no second state machine per request
+    }
 }
 
 /// <summary>Reads request bodies within the node's size and depth limits, turning violations into 413 and 400 problems.</summary>
@@ -33,7 +37,7 @@ internal sealed class RequestBody(long maxBytes, int maxDepth)
     public int MaxDepth { get; } = maxDepth;
 
     /// <summary>The whole body, or a 413 problem. Body bytes are counted, never chunk framing.</summary>
-    public async Task<JsonBody> ReadAsync(HttpContext context)
+    public async Task<JsonBody?> ReadAsync(HttpContext context)
     {
         if (context.Request.ContentLength > MaxBytes)
         {

@@ -139,11 +139,10 @@ public class CoordinatorBrokerTests(SharedBroker broker)
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(coordinator.Coordinator);
-        builder.Services.AddSingleton(new RequestBody(8192, JsonLimits.DefaultDepth));
         builder.Services.AddNodeProblemDetails();
         await using var app = builder.Build();
-        app.MapGroup("/v1").MapFleetEndpoints();
+        var reader = new RequestBody(8192, JsonLimits.DefaultDepth);
+        app.MapGroup("/v1").WithMetadata(reader).MapFleetEndpoints(coordinator.Coordinator, reader);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
 
