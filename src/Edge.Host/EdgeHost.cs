@@ -23,7 +23,7 @@ namespace Edge.Host;
 public static class EdgeHost
 {
     /// <summary>The version printed by <c>edge-host version</c>.</summary>
-    public const string Version = "0.1.0";
+    public const string Version = BuildInfo.Version;
 
     /// <summary>Runs the command line: <c>serve</c>, <c>invoke</c>, <c>functions</c>, <c>version</c>.</summary>
     /// <param name="args">The process arguments.</param>

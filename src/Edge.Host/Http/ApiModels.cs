@@ -66,7 +66,7 @@ public sealed record RegisterNodeRequest(string? Id, string? Name, string? Locat
 public sealed record HeartbeatRequest(string? Status);
 
 /// <summary><c>GET /healthz</c> and <c>/readyz</c> reply.</summary>
-public sealed record HealthResponse(string Status, string NodeId, int Functions, long LocalVersion, int Pending, string? Problem);
+public sealed record HealthResponse(string Status, string NodeId, int Functions, long LocalVersion, int Pending, string? Problem, string Version);
 
 /// <summary><c>GET /v1/metrics</c> reply.</summary>
 public sealed record MetricsResponse(

@@ -100,7 +100,7 @@ public static class EdgeApi
 
         var summary = node.Synchronizer.Summary();
         return TypedResults.Json(
-            new HealthResponse(problem is null ? "ok" : "unavailable", node.Node.Id, node.Runtime.FunctionCount, summary.LocalVersion, summary.PendingCount, problem),
+            new HealthResponse(problem is null ? "ok" : "unavailable", node.Node.Id, node.Runtime.FunctionCount, summary.LocalVersion, summary.PendingCount, problem, EdgeHost.Version),
             ApiJsonContext.Default.HealthResponse,
             statusCode: problem is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }

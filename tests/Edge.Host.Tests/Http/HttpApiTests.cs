@@ -29,6 +29,10 @@ public class HttpApiTests
         await Assert.That(health.StatusCode).IsEqualTo(HttpStatusCode.OK);
         await Assert.That(ready.StatusCode).IsEqualTo(HttpStatusCode.OK);
         await Assert.That((await Json(ready))["nodeId"]!.GetValue<string>()).IsEqualTo("test-node");
+
+        // The one version of Directory.Build.props, as `edge-host version` prints it.
+        await Assert.That((await Json(health))["version"]!.GetValue<string>()).IsEqualTo(EdgeHost.Version);
+        await Assert.That(EdgeHost.Version).Matches(@"^\d+\.\d+\.\d+");
     }
 
     [Test]

@@ -15,7 +15,7 @@ public class BinaryTests
     {
         var version = await ChildHost.RunAsync("version");
         await Assert.That(version.ExitCode).IsEqualTo(0);
-        await Assert.That(version.Stdout).StartsWith("edge-host ");
+        await Assert.That(version.Stdout).IsEqualTo($"edge-host {EdgeHost.Version}\n");
 
         var functions = await ChildHost.RunAsync("functions");
         await Assert.That(functions.ExitCode).IsEqualTo(0);
