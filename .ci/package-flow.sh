@@ -30,7 +30,9 @@ done
 for package in Edge.Runtime Edge.Host Edge.Native.Templates; do
   echo "package-flow: $package.$version.nupkg is $(stat -c %s "$feed/$package.$version.nupkg") bytes"
 done
-unzip -l "$feed/Edge.Runtime.$version.nupkg" | grep -q "analyzers/dotnet/cs/Edge.Generators.dll" || fail "the generator is not in Edge.Runtime's analyzers folder"
+# (listings go through a variable: with pipefail, `unzip | grep -q` fails when grep stops reading early)
+listing=$(unzip -l "$feed/Edge.Runtime.$version.nupkg")
+grep -q "analyzers/dotnet/cs/Edge.Generators.dll" <<<"$listing" || fail "the generator is not in Edge.Runtime's analyzers folder"
 # Packages of one version are immutable in the global cache: drop what an earlier run of this script put there.
 rm -rf "${NUGET_PACKAGES:-$HOME/.nuget/packages}/edge.runtime/$version" "${NUGET_PACKAGES:-$HOME/.nuget/packages}/edge.host/$version"
 
@@ -77,7 +79,7 @@ mean=$(curl -fsS --json '{"readings":[1,2,3,6]}' "http://127.0.0.1:$port/v1/func
 over=$(curl -fsS --json '{"readings":[1,5,7,9],"threshold":5}' "http://127.0.0.1:$port/v1/functions/count-over/invoke")
 kill -TERM "$pid"; code=0; wait "$pid" || code=$?; pid=
 [ "$mean" = "3" ] && [ "$over" = "2" ] || fail "invoking over HTTP answered mean=$mean count-over=$over, not 3 and 2"
-echo "$health" | grep -q "\"version\":\"$version\"" || fail "/healthz does not report version $version: $health"
+grep -q "\"version\":\"$version\"" <<<"$health" || fail "/healthz does not report version $version: $health"
 [ "$code" = 0 ] || fail "Pump did not stop cleanly on SIGTERM (exit $code)"
 echo "package-flow: Pump serves mean (3) and count-over (2) over HTTP, /healthz reports $version, stops cleanly"
 
