@@ -76,7 +76,11 @@ public static class EdgeHost
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(catalog);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // Empty, not slim: edge-host has its own settings (flags, EDGE_*, --config), so no appsettings.json, no file
+        // watcher and no environment providers are read; only Kestrel and routing are added (a faster start).
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         builder.WebHost.UseUrls(settings.Http.SplitUrls());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
