@@ -153,18 +153,14 @@ internal sealed partial class ChangePublisher : MqttHandler, IDisposable
                     Timestamp = change.Timestamp.ToUniversalTime(),
                 };
                 var payload = MqttJson.Serialize(message, MqttJsonContext.Default.ChangeMessage);
-                if (payload.Length > _options.MaxMessageBytes)
+                if (await PublishWithinLimitAsync(_changesTopic, payload, retain: false, ct).ConfigureAwait(false))
                 {
-                    // A broker drops a connection that sends a packet over its limit, so this change could never be
-                    // delivered and would block every later one. It is skipped (counted, logged); the retained state
-                    // still carries its effect.
-                    Interlocked.Increment(ref _oversizeSkipped);
-                    LogOversizeChange(_logger, change.Version, payload.Length, _options.MaxMessageBytes);
+                    Interlocked.Increment(ref _published);
                 }
                 else
                 {
-                    await _session.PublishAsync(_changesTopic, payload, MqttDelivery.AtLeastOnce, false, ct).ConfigureAwait(false);
-                    Interlocked.Increment(ref _published);
+                    // Skipped rather than blocking every later change; the retained state still carries its effect.
+                    LogOversizeChange(_logger, change.Version, payload.Length, _options.MaxMessageBytes);
                 }
 
                 // PUBACK received (or the change is undeliverable): only now may it be confirmed.
@@ -194,18 +190,33 @@ internal sealed partial class ChangePublisher : MqttHandler, IDisposable
         }
 
         var payload = MqttJson.Serialize(SyncStateMessage.From(state), MqttJsonContext.Default.SyncStateMessage);
-        if (payload.Length > _options.MaxMessageBytes)
+        if (await PublishWithinLimitAsync(_stateTopic, payload, retain: true, ct).ConfigureAwait(false))
         {
-            Interlocked.Increment(ref _oversizeSkipped);
-            LogOversizeState(_logger, state.Version, payload.Length, _options.MaxMessageBytes);
+            Interlocked.Increment(ref _statesPublished);
         }
         else
         {
-            await _session.PublishAsync(_stateTopic, payload, MqttDelivery.AtLeastOnce, true, ct).ConfigureAwait(false);
-            Interlocked.Increment(ref _statesPublished);
+            LogOversizeState(_logger, state.Version, payload.Length, _options.MaxMessageBytes);
         }
 
         Interlocked.Exchange(ref _statePublishedVersion, state.Version);
+    }
+
+    /// <summary>
+    /// Publishes with QoS 1 unless <paramref name="payload"/> is over the message limit: a broker drops a connection that
+    /// sends a packet over its limit, so such a message could never be delivered. Skipped ones are counted.
+    /// </summary>
+    /// <returns>True when the broker acknowledged it.</returns>
+    private async Task<bool> PublishWithinLimitAsync(string topic, byte[] payload, bool retain, CancellationToken ct)
+    {
+        if (payload.Length > _options.MaxMessageBytes)
+        {
+            Interlocked.Increment(ref _oversizeSkipped);
+            return false;
+        }
+
+        await _session.PublishAsync(topic, payload, MqttDelivery.AtLeastOnce, retain, ct).ConfigureAwait(false);
+        return true;
     }
 
     private async Task ConfirmAcknowledgedAsync()
