@@ -1,31 +1,41 @@
-using System.Diagnostics;
+using System.Net;
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Edge.Host.Tests.Tls;
 
 /// <summary>
-/// A throw-away certificate authority made with openssl, as an operator would make one: a CA, server certificates for
-/// 127.0.0.1/localhost and client certificates, all PEM files in a temp directory.
+/// A throw-away certificate authority, as an operator would make one with openssl but made here with .NET's own
+/// CertificateRequest (so the tests need no openssl binary): a CA, server certificates for 127.0.0.1/localhost and
+/// client certificates, all PEM files in a temp directory.
 /// </summary>
 internal sealed class TestPki : IDisposable
 {
+    private readonly X509Certificate2 _ca;
     private int _serial;
 
-    private TestPki(string dir) => Dir = dir;
+    private TestPki(string dir, X509Certificate2 ca)
+    {
+        Dir = dir;
+        _ca = ca;
+    }
 
     public string Dir { get; }
 
     public string CaFile => Path.Combine(Dir, "ca.pem");
 
-    private string CaKey => Path.Combine(Dir, "ca.key");
-
     public static async Task<TestPki> CreateAsync(string name = "edge-test-ca")
     {
-        var pki = new TestPki(Directory.CreateTempSubdirectory("edge-pki-").FullName);
-        await OpenSslAsync("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-            "-subj", $"/CN={name}", "-keyout", pki.CaKey, "-out", pki.CaFile,
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+        var dir = Directory.CreateTempSubdirectory("edge-pki-").FullName;
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
+        var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(2));
+        var pki = new TestPki(dir, ca);
+        await File.WriteAllTextAsync(pki.CaFile, ca.ExportCertificatePem());
         return pki;
     }
 
@@ -33,14 +43,26 @@ internal sealed class TestPki : IDisposable
     public async Task<(string Cert, string Key)> IssueAsync(string name, bool server)
     {
         var n = Interlocked.Increment(ref _serial);
-        var (cert, key, csr, ext) = (Path.Combine(Dir, $"{name}-{n}.pem"), Path.Combine(Dir, $"{name}-{n}.key"), Path.Combine(Dir, $"{name}-{n}.csr"), Path.Combine(Dir, $"{name}-{n}.ext"));
-        await File.WriteAllTextAsync(ext, server
-            ? "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
-            : "extendedKeyUsage=clientAuth\n");
-        await OpenSslAsync("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", $"/CN={name}", "-keyout", key, "-out", csr);
-        await OpenSslAsync("x509", "-req", "-in", csr, "-CA", CaFile, "-CAkey", CaKey, "-set_serial", (1000 + n).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-days", "2", "-extfile", ext, "-out", cert);
-        return (cert, key);
+        var (certPath, keyPath) = (Path.Combine(Dir, $"{name}-{n}.pem"), Path.Combine(Dir, $"{name}-{n}.key"));
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid(server ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], critical: false));
+        if (server)
+        {
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddIpAddress(IPAddress.Loopback);
+            names.AddDnsName("localhost");
+            request.CertificateExtensions.Add(names.Build());
+        }
+
+        // Within the CA's own validity (a leaf may not outlive its issuer).
+        using var certificate = request.Create(_ca, DateTimeOffset.UtcNow.AddMinutes(-1), new DateTimeOffset(_ca.NotAfter.ToUniversalTime()).AddHours(-1), [0x10, (byte)n]);
+        await File.WriteAllTextAsync(certPath, certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem());
+        return (certPath, keyPath);
     }
 
     /// <summary>An HttpClient handler that trusts this CA only.</summary>
@@ -67,30 +89,13 @@ internal sealed class TestPki : IDisposable
 
     public void Dispose()
     {
+        _ca.Dispose();
         try
         {
             Directory.Delete(Dir, recursive: true);
         }
         catch (IOException)
         {
-        }
-    }
-
-    private static async Task OpenSslAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("openssl") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var openssl = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("openssl did not start");
-        var stderr = openssl.StandardError.ReadToEndAsync();
-        _ = openssl.StandardOutput.ReadToEndAsync();
-        await openssl.WaitForExitAsync();
-        if (openssl.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"openssl {args[0]} failed: {await stderr}");
         }
     }
 }
