@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Edge.Host.Broker;
 using Edge.Host.Cli;
@@ -89,8 +90,17 @@ public static class EdgeHost
         });
         if (settings.Http.UsesHttps())
         {
-            // The slim builder leaves HTTPS out (it costs binary size); only a node with an https:// URL brings it in.
-            var certificate = Tls.PemFiles.LoadCertificate(settings.Http.CertFile!, settings.Http.KeyFile!);
+            // HTTPS is left out of the empty builder (it costs binary size); only a node with an https:// URL brings it in.
+            X509Certificate2 certificate;
+            try
+            {
+                certificate = Tls.PemFiles.LoadCertificate(settings.Http.CertFile!, settings.Http.KeyFile!);
+            }
+            catch (Tls.PemFileException e)
+            {
+                throw new SettingsException("https-cert", e.Message);
+            }
+
             builder.WebHost.UseKestrelHttpsConfiguration();
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
         }
@@ -118,11 +128,6 @@ public static class EdgeHost
             app = BuildApp(settings, catalog);
         }
         catch (SettingsException e)
-        {
-            await Console.Error.WriteLineAsync("edge-host: " + e.Message);
-            return 2;
-        }
-        catch (Tls.PemFileException e)
         {
             await Console.Error.WriteLineAsync("edge-host: " + e.Message);
             return 2;

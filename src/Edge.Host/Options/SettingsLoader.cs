@@ -111,7 +111,7 @@ public static partial class SettingsLoader
             }
         }
 
-        CheckCertificateFiles(http, mqtt);
+        CheckCertificateFiles(mqtt);
         return settings;
     }
 
@@ -226,8 +226,11 @@ public static partial class SettingsLoader
         return secret.Length > 0 ? secret : throw new SettingsException(flag, $"'{path}' is empty");
     }
 
-    /// <summary>Loads every certificate file once at start, so a bad one stops start-up (exit 2) instead of failing every connect.</summary>
-    private static void CheckCertificateFiles(HttpOptions http, MqttOptions? mqtt)
+    /// <summary>
+    /// Loads the MQTT certificate files once at start, so a bad one stops start-up (exit 2) instead of failing every
+    /// connect. (The HTTPS certificate is loaded where it is used, by <c>serve</c>, which refuses a bad one the same way.)
+    /// </summary>
+    private static void CheckCertificateFiles(MqttOptions? mqtt)
     {
         static void Try(string flag, Action load)
         {
@@ -239,11 +242,6 @@ public static partial class SettingsLoader
             {
                 throw new SettingsException(flag, e.Message);
             }
-        }
-
-        if (http.CertFile is { } httpsCert && http.KeyFile is { } httpsKey)
-        {
-            Try("https-cert", () => Tls.PemFiles.LoadCertificate(httpsCert, httpsKey).Dispose());
         }
 
         if (mqtt?.CaFile is { } ca)
