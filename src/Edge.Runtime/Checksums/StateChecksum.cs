@@ -21,11 +21,19 @@ public static class StateChecksum
         }
     }
 
-    /// <summary>The checksum of bytes that are already canonical: one MD5 pass.</summary>
+    /// <summary>The checksum of bytes that are already canonical: one MD5 pass (managed for small inputs, OpenSSL above).</summary>
     internal static string Compute(ReadOnlySpan<byte> canonical)
     {
         Span<byte> hash = stackalloc byte[MD5.HashSizeInBytes];
-        MD5.HashData(canonical, hash);
+        if (canonical.Length <= SmallMd5.Threshold)
+        {
+            SmallMd5.HashData(canonical, hash);
+        }
+        else
+        {
+            MD5.HashData(canonical, hash);
+        }
+
         return Convert.ToHexStringLower(hash);
     }
 }
