@@ -125,7 +125,7 @@ public static partial class CanonicalJson
             }
 
             var span = entries.AsSpan(0, n);
-            span.Sort(default(EntryComparer));
+            SortByCodePoint(span);
 
             output.Write((byte)'{');
             for (var i = 0; i < span.Length; i++)
@@ -149,12 +149,62 @@ public static partial class CanonicalJson
         }
     }
 
+    /// <summary>
+    /// Sorts an object's members by key. Small objects (the common state) use an insertion sort with the comparison
+    /// inlined; Span.Sort would call it through a delegate, which costs more than the sort at ten keys.
+    /// </summary>
+    private static void SortByCodePoint(Span<KeyValuePair<string, JsonNode?>> entries)
+    {
+        if (entries.Length > 16)
+        {
+            entries.Sort(default(EntryComparer));
+            return;
+        }
+
+        for (var i = 1; i < entries.Length; i++)
+        {
+            var entry = entries[i];
+            var j = i - 1;
+            while (j >= 0 && EntryComparer.CompareKeys(entries[j].Key, entry.Key) > 0)
+            {
+                entries[j + 1] = entries[j];
+                j--;
+            }
+
+            entries[j + 1] = entry;
+        }
+    }
+
     private static void WriteValue(JsonValue value, CanonicalBuffer output, int depth, bool refuseNonFinite)
     {
+        // Parsed values (JsonElement inside) first: no box. Then one generic virtual call (each TryGetValue<T> is one)
+        // answers for the common CLR values; the rest take the long way.
         if (value.TryGetValue(out JsonElement element))
         {
             WriteElement(element, output, depth);
             return;
+        }
+
+        if (value.TryGetValue(out object? boxed))
+        {
+            switch (boxed)
+            {
+                case string text:
+                    WriteString(text, output);
+                    return;
+                case double number:
+                    WriteFloat(number, output, refuseNonFinite ? value : null);
+                    return;
+                case int number:
+                    WriteInteger(number, output);
+                    return;
+                case long number:
+                    WriteInteger(number, output);
+                    return;
+                case bool flag:
+                    output.Write(flag ? "true"u8 : "false"u8);
+                    return;
+            }
         }
 
         switch (value.GetValueKind())
@@ -361,10 +411,28 @@ public static partial class CanonicalJson
             return;
         }
 
-        // "E16"-free shortest round-trip text, e.g. "1.2345678901234568E+17", "1E-05", "-0", "0.0001".
+        // Shortest round-trip text, e.g. "1.2345678901234568E+17", "1E-05", "-0", "0.0001", "21.5", "30".
         Span<byte> text = stackalloc byte[32];
         value.TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
         text = text[..length];
+        var point = text.IndexOf((byte)'.');
+        var integerDigits = (point < 0 ? length : point) - (double.IsNegative(value) ? 1 : 0);
+        if (integerDigits <= 16 && text.IndexOf((byte)'E') < 0)
+        {
+            // Positional with at most 16 integer digits (|x| < 1e16) and not below 1e-4 (.NET turns to E there): Python's
+            // repr is positional too, with the same shortest digits. Only an integral value needs Python's ".0".
+            var integral = point < 0;
+            var positional = output.GetSpan(length + 2);
+            text.CopyTo(positional);
+            if (integral)
+            {
+                positional[length] = (byte)'.';
+                positional[length + 1] = (byte)'0';
+            }
+
+            output.Advance(integral ? length + 2 : length);
+            return;
+        }
 
         Span<byte> digits = stackalloc byte[24];
         var digitCount = 0;
@@ -489,7 +557,7 @@ public static partial class CanonicalJson
         var raw = JsonMarshal.GetRawUtf8Value(element);
         if (raw.Length >= 2 && raw[0] == (byte)'"' && raw.IndexOf((byte)'\\') < 0)
         {
-            WriteUtf8String(raw[1..^1], output);
+            WriteUtf8String(raw[1..^1], output, verbatim: true);
             return;
         }
 
@@ -526,9 +594,15 @@ public static partial class CanonicalJson
     /// Writes a string given as unescaped UTF-8 in canonical form: printable ASCII as is, the rest escaped as UTF-16
     /// units. Invalid UTF-8 is refused (<see cref="ArgumentException"/>): no JSON string holds it.
     /// </summary>
-    private static void WriteUtf8String(ReadOnlySpan<byte> utf8, CanonicalBuffer output)
+    /// <param name="utf8">The string's bytes.</param>
+    /// <param name="output">Where to write.</param>
+    /// <param name="verbatim">
+    /// The bytes are a JSON string's raw text with no escape sequence in it, so they hold no quote and no backslash
+    /// (either would have ended the string or begun an escape): one scan for non-printable bytes suffices.
+    /// </param>
+    private static void WriteUtf8String(ReadOnlySpan<byte> utf8, CanonicalBuffer output, bool verbatim = false)
     {
-        if (utf8.IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0 && utf8.IndexOfAny((byte)'"', (byte)'\\') < 0)
+        if (utf8.IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0 && (verbatim || utf8.IndexOfAny((byte)'"', (byte)'\\') < 0))
         {
             var plain = output.GetSpan(utf8.Length + 2);
             plain[0] = (byte)'"';
@@ -613,10 +687,12 @@ public static partial class CanonicalJson
     /// <summary>Orders strings by Unicode code point, as Python sorts str keys (UTF-16 ordinal order differs above U+D7FF).</summary>
     private readonly struct EntryComparer : IComparer<KeyValuePair<string, JsonNode?>>
     {
-        public int Compare(KeyValuePair<string, JsonNode?> x, KeyValuePair<string, JsonNode?> y)
+        public int Compare(KeyValuePair<string, JsonNode?> x, KeyValuePair<string, JsonNode?> y) => CompareKeys(x.Key, y.Key);
+
+        public static int CompareKeys(string x, string y)
         {
-            var a = x.Key.AsSpan();
-            var b = y.Key.AsSpan();
+            var a = x.AsSpan();
+            var b = y.AsSpan();
             var i = a.CommonPrefixLength(b);
             return i == a.Length || i == b.Length ? a.Length - b.Length : Fix(a[i]) - Fix(b[i]);
         }

@@ -147,7 +147,7 @@ public static partial class CanonicalJson
             case JsonTokenType.String:
                 if (!reader.ValueIsEscaped && !reader.HasValueSequence)
                 {
-                    WriteUtf8String(reader.ValueSpan, output);
+                    WriteUtf8String(reader.ValueSpan, output, verbatim: true);
                 }
                 else
                 {
@@ -198,7 +198,7 @@ public static partial class CanonicalJson
             var keyStart = scratch.KeyCount;
             var keyLength = scratch.AppendString(ref reader);
             var segmentStart = output.Count;
-            WriteUtf8String(scratch.Keys.AsSpan(keyStart, keyLength), output);
+            WriteUtf8String(scratch.Keys.AsSpan(keyStart, keyLength), output, verbatim: !reader.ValueIsEscaped);
             output.Write(": "u8);
             Next(ref reader);
             WriteToken(ref reader, output, scratch);
@@ -233,31 +233,48 @@ public static partial class CanonicalJson
     private static void Reorder(CanonicalBuffer output, Scratch scratch, int firstMember, int regionStart)
     {
         var region = output.WrittenSpan[regionStart..];
-        var copy = ArrayPool<byte>.Shared.Rent(region.Length);
-        try
+        var copy = scratch.Copy(region.Length);
+        region.CopyTo(copy);
+        var members = scratch.Members.AsSpan(firstMember, scratch.MemberCount - firstMember);
+        SortMembers(members, scratch.Keys);
+        output.Truncate(regionStart);
+        for (var i = 0; i < members.Length; i++)
         {
-            region.CopyTo(copy);
-            var members = scratch.Members.AsSpan(firstMember, scratch.MemberCount - firstMember);
-            members.Sort(new MemberComparer(scratch.Keys));
-            output.Truncate(regionStart);
-            for (var i = 0; i < members.Length; i++)
+            if (i > 0)
             {
-                if (i > 0)
+                if (scratch.Key(members[i - 1]).SequenceEqual(scratch.Key(members[i])))
                 {
-                    if (scratch.Key(members[i - 1]).SequenceEqual(scratch.Key(members[i])))
-                    {
-                        throw Duplicate(scratch.Key(members[i]));
-                    }
-
-                    output.WriteSeparator();
+                    throw Duplicate(scratch.Key(members[i]));
                 }
 
-                output.Write(copy.AsSpan(members[i].Start - regionStart, members[i].Length));
+                output.WriteSeparator();
             }
+
+            output.Write(copy.AsSpan(members[i].Start - regionStart, members[i].Length));
         }
-        finally
+    }
+
+    /// <summary>Sorts members by key: an insertion sort for small objects (no delegate, the comparison inlined), else Span.Sort.</summary>
+    private static void SortMembers(Span<Member> members, byte[] keys)
+    {
+        if (members.Length > 16)
         {
-            ArrayPool<byte>.Shared.Return(copy);
+            members.Sort(new MemberComparer(keys));
+            return;
+        }
+
+        for (var i = 1; i < members.Length; i++)
+        {
+            var member = members[i];
+            var key = keys.AsSpan(member.KeyStart, member.KeyLength);
+            var j = i - 1;
+            while (j >= 0 && keys.AsSpan(members[j].KeyStart, members[j].KeyLength).SequenceCompareTo(key) > 0)
+            {
+                members[j + 1] = members[j];
+                j--;
+            }
+
+            members[j + 1] = member;
         }
     }
 
@@ -282,6 +299,7 @@ public static partial class CanonicalJson
         public int MemberCount;
         public byte[] Keys = new byte[1024];
         public int KeyCount;
+        private byte[] _copy = new byte[1024];
 
         public static Scratch Rent()
         {
@@ -294,10 +312,21 @@ public static partial class CanonicalJson
 
         public static void Return(Scratch scratch)
         {
-            if (scratch.Members.Length <= 1 << 16 && scratch.Keys.Length <= 1 << 20)
+            if (scratch.Members.Length <= 1 << 16 && scratch.Keys.Length <= 1 << 20 && scratch._copy.Length <= 1 << 20)
             {
                 t_cached = scratch;
             }
+        }
+
+        /// <summary>A buffer of at least <paramref name="length"/> bytes for one reorder (inner objects reorder before outer ones, never at once).</summary>
+        public byte[] Copy(int length)
+        {
+            if (_copy.Length < length)
+            {
+                _copy = new byte[Math.Max(length, _copy.Length * 2)];
+            }
+
+            return _copy;
         }
 
         public ReadOnlySpan<byte> Key(Member member) => Keys.AsSpan(member.KeyStart, member.KeyLength);

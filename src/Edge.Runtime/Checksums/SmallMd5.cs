@@ -111,7 +111,7 @@ internal static class SmallMd5
     }
 
     // The four rounds' steps. a + x + t does not wait for b (the previous step's result), so it is added last-but-one;
-    // G adds its two independent halves ((b & d) + (c & ~d) equals the OR, the bits being disjoint): the chain each step
+    // H xors c and d before b arrives; G adds its two independent halves ((b & d) + (c & ~d) equals the OR, the bits being disjoint): the chain each step
     // waits on is as short as MD5 allows.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint F(uint a, uint b, uint c, uint d, uint x, uint t, int s) => b + BitOperations.RotateLeft((d ^ (b & (c ^ d))) + (a + x + t), s);
@@ -120,7 +120,7 @@ internal static class SmallMd5
     private static uint G(uint a, uint b, uint c, uint d, uint x, uint t, int s) => b + BitOperations.RotateLeft((b & d) + ((c & ~d) + (a + x + t)), s);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint H(uint a, uint b, uint c, uint d, uint x, uint t, int s) => b + BitOperations.RotateLeft((b ^ c ^ d) + (a + x + t), s);
+    private static uint H(uint a, uint b, uint c, uint d, uint x, uint t, int s) => b + BitOperations.RotateLeft((b ^ (c ^ d)) + (a + x + t), s);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint I(uint a, uint b, uint c, uint d, uint x, uint t, int s) => b + BitOperations.RotateLeft((c ^ (b | ~d)) + (a + x + t), s);

@@ -3,53 +3,63 @@ using System.Text.Json;
 namespace Edge.Runtime;
 
 /// <summary>
-/// Where each top-level member (<c>"key": value</c>) of a canonical object lies in its bytes, with the member's key
+/// Where each top-level member (<c>"key": value</c>) of a canonical object lies in its bytes, with the members' keys
 /// unescaped (UTF-8, whose byte order is code-point order, as the canonical form sorts). A delta is merged by copying
 /// the kept members' bytes: only the delta's own keys were canonicalized.
 /// </summary>
+/// <remarks>
+/// Members are stored as offsets only (<c>_starts[i]</c>; a member ends two bytes, the <c>", "</c> separator, before
+/// the next one starts, and <c>_starts[Count]</c> is placed as if a separator followed the last), and the keys as a
+/// <see cref="KeyTable"/> that a merge which adds no key shares with the state it came from. So a delta that updates
+/// existing keys of a 1 MB state allocates the merged bytes and one small offset array, not a copy of every key.
+/// </remarks>
 internal sealed class StateSegments
 {
-    private readonly byte[] _keys;
-    private readonly Segment[] _items;
+    private readonly KeyTable _keys;
+    private readonly int[] _starts;
 
-    private StateSegments(byte[] keys, Segment[] items)
+    private StateSegments(KeyTable keys, int[] starts)
     {
         _keys = keys;
-        _items = items;
+        _starts = starts;
     }
 
-    public int Count => _items.Length;
+    public int Count => _keys.Count;
 
-    public ReadOnlySpan<byte> Key(int index) => _keys.AsSpan(_items[index].KeyStart, _items[index].KeyLength);
+    public ReadOnlySpan<byte> Key(int index) => _keys.Key(index);
 
     /// <summary>The byte range of member <paramref name="index"/> in the canonical bytes.</summary>
-    public Range Bytes(int index) => new(_items[index].Start, _items[index].Start + _items[index].Length);
+    public Range Bytes(int index) => new(_starts[index], _starts[index + 1] - 2);
+
+    private int Length(int index) => _starts[index + 1] - 2 - _starts[index];
 
     /// <summary>Finds the members of canonical object bytes (one pass of the reader; values are skipped, not read).</summary>
     public static StateSegments Scan(ReadOnlySpan<byte> canonical)
     {
         var reader = new Utf8JsonReader(canonical, new JsonReaderOptions { MaxDepth = JsonLimits.SerializerDepth });
         reader.Read();
-        var items = new List<Segment>();
+        var starts = new List<int>();
+        var keyStarts = new List<int> { 0 };
         var keys = new byte[256];
         var keyCount = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var start = checked((int)reader.TokenStartIndex);
+            starts.Add(checked((int)reader.TokenStartIndex));
             var max = reader.ValueSpan.Length;
             if (keys.Length - keyCount < max)
             {
                 Array.Resize(ref keys, Math.Max(keys.Length * 2, keyCount + max));
             }
 
-            var keyLength = reader.ValueIsEscaped ? reader.CopyString(keys.AsSpan(keyCount)) : Copy(reader.ValueSpan, keys.AsSpan(keyCount));
+            keyCount += reader.ValueIsEscaped ? reader.CopyString(keys.AsSpan(keyCount)) : Copy(reader.ValueSpan, keys.AsSpan(keyCount));
+            keyStarts.Add(keyCount);
             reader.Read();
             reader.Skip();
-            items.Add(new Segment(keyCount, keyLength, start, checked((int)reader.BytesConsumed) - start));
-            keyCount += keyLength;
         }
 
-        return new StateSegments(keys, [.. items]);
+        // As if ", " followed the last member (which ends before the closing brace).
+        starts.Add(canonical.Length - 1 + 2);
+        return new StateSegments(new KeyTable(keys, [.. keyStarts]), [.. starts]);
     }
 
     /// <summary>
@@ -59,72 +69,52 @@ internal sealed class StateSegments
     public static byte[] Merge(
         ReadOnlySpan<byte> state, StateSegments stateSegments, ReadOnlySpan<byte> delta, StateSegments deltaSegments, out StateSegments merged)
     {
-        // Pass 1: the merged order (>= 0: a state member, < 0: ~index of a delta member) and its length.
-        var order = new int[stateSegments.Count + deltaSegments.Count];
+        // Pass 1: the merged length and member count, and whether the delta brings a key the state lacks.
         var count = 0;
         long length = 2;
-        var keyBytes = 0;
-        int i = 0, j = 0;
-        while (i < stateSegments.Count || j < deltaSegments.Count)
+        var newKeys = false;
+        var cursor = new MergeCursor(stateSegments, deltaSegments);
+        while (cursor.Next(out var pick, out var replaces))
         {
-            int pick;
-            if (j == deltaSegments.Count)
-            {
-                pick = i++;
-            }
-            else if (i == stateSegments.Count)
-            {
-                pick = ~j++;
-            }
-            else
-            {
-                var c = stateSegments.Key(i).SequenceCompareTo(deltaSegments.Key(j));
-                if (c < 0)
-                {
-                    pick = i++;
-                }
-                else
-                {
-                    // Equal keys: the delta's value replaces the state's.
-                    i += c == 0 ? 1 : 0;
-                    pick = ~j++;
-                }
-            }
-
-            var item = pick >= 0 ? stateSegments._items[pick] : deltaSegments._items[~pick];
-            length += item.Length + (count > 0 ? 2 : 0);
-            keyBytes += item.KeyLength;
-            order[count++] = pick;
+            length += (pick >= 0 ? stateSegments.Length(pick) : deltaSegments.Length(~pick)) + (count > 0 ? 2 : 0);
+            newKeys |= pick < 0 && !replaces;
+            count++;
         }
 
-        // Pass 2: copy the members and their keys.
-        var bytes = new byte[checked((int)length)];
-        var keys = new byte[keyBytes];
-        var items = new Segment[count];
+        // Pass 2: copy the members (the bytes are all written, so they need not be zeroed first).
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)length));
+        var starts = new int[count + 1];
+        var keys = newKeys ? new KeyTableBuilder(count) : default;
         bytes[0] = (byte)'{';
         var at = 1;
-        var keyAt = 0;
-        for (var n = 0; n < count; n++)
+        var n = 0;
+        cursor = new MergeCursor(stateSegments, deltaSegments);
+        while (cursor.Next(out var pick, out _))
         {
-            var pick = order[n];
             var source = pick >= 0 ? stateSegments : deltaSegments;
+            var index = pick >= 0 ? pick : ~pick;
             var from = pick >= 0 ? state : delta;
-            var item = source._items[pick >= 0 ? pick : ~pick];
             if (n > 0)
             {
                 bytes[at++] = (byte)',';
                 bytes[at++] = (byte)' ';
             }
 
-            from.Slice(item.Start, item.Length).CopyTo(bytes.AsSpan(at));
-            source._keys.AsSpan(item.KeyStart, item.KeyLength).CopyTo(keys.AsSpan(keyAt));
-            items[n] = new Segment(keyAt, item.KeyLength, at, item.Length);
-            at += item.Length;
-            keyAt += item.KeyLength;
+            var memberLength = source.Length(index);
+            from.Slice(source._starts[index], memberLength).CopyTo(bytes.AsSpan(at));
+            if (newKeys)
+            {
+                keys.Add(source.Key(index));
+            }
+
+            starts[n++] = at;
+            at += memberLength;
         }
 
         bytes[at] = (byte)'}';
-        merged = new StateSegments(keys, items);
+        starts[count] = at + 2;
+        // No new key: the merged keys are the state's, in the same order (replaced members keep their key).
+        merged = new StateSegments(newKeys ? keys.Build() : stateSegments._keys, starts);
         return bytes;
     }
 
@@ -134,5 +124,68 @@ internal sealed class StateSegments
         return source.Length;
     }
 
-    private readonly record struct Segment(int KeyStart, int KeyLength, int Start, int Length);
+    /// <summary>Walks two sorted key lists in merged order: <c>pick</c> >= 0 is a state member, &lt; 0 the delta member <c>~pick</c>.</summary>
+    private struct MergeCursor(StateSegments state, StateSegments delta)
+    {
+        private int _i;
+        private int _j;
+
+        public bool Next(out int pick, out bool replaces)
+        {
+            replaces = false;
+            if (_j == delta.Count)
+            {
+                pick = _i;
+                return _i++ < state.Count;
+            }
+
+            if (_i == state.Count)
+            {
+                pick = ~_j++;
+                return true;
+            }
+
+            var c = state.Key(_i).SequenceCompareTo(delta.Key(_j));
+            if (c < 0)
+            {
+                pick = _i++;
+                return true;
+            }
+
+            // Equal keys: the delta's value replaces the state's.
+            replaces = c == 0;
+            _i += replaces ? 1 : 0;
+            pick = ~_j++;
+            return true;
+        }
+    }
+
+    /// <summary>The members' unescaped keys, concatenated; immutable once built, so merged states share it.</summary>
+    private sealed class KeyTable(byte[] bytes, int[] starts)
+    {
+        public int Count => starts.Length - 1;
+
+        public ReadOnlySpan<byte> Key(int index) => bytes.AsSpan(starts[index], starts[index + 1] - starts[index]);
+    }
+
+    private struct KeyTableBuilder(int count)
+    {
+        private byte[] _bytes = new byte[Math.Max(16, count * 8)];
+        private readonly int[] _starts = new int[count + 1];
+        private int _count;
+
+        public void Add(ReadOnlySpan<byte> key)
+        {
+            var at = _starts[_count];
+            if (_bytes.Length - at < key.Length)
+            {
+                Array.Resize(ref _bytes, Math.Max(_bytes.Length * 2, at + key.Length));
+            }
+
+            key.CopyTo(_bytes.AsSpan(at));
+            _starts[++_count] = at + key.Length;
+        }
+
+        public readonly KeyTable Build() => new(_bytes, _starts);
+    }
 }

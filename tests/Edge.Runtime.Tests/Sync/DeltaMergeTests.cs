@@ -142,14 +142,26 @@ public class DeltaMergeTests
     {
         var sync = new EdgeSynchronizer();
         sync.UpdateLocal(new JsonObject { ["b"] = 1, ["\U0001F600"] = "x", ["\ue000"] = new JsonArray(1) });
-        var merged = sync.UpdateLocal(new JsonObject { ["a"] = new JsonObject { ["k"] = "v" } }, isDelta: true);
-
-        var scanned = StateSegments.Scan(merged.Canonical.Span);
-        await Assert.That(scanned.Count).IsEqualTo(merged.Segments.Count);
-        for (var i = 0; i < scanned.Count; i++)
+        // A new key (the merge builds its own key table), then only existing keys (it shares the state's), then both.
+        var states = new[]
         {
-            await Assert.That(scanned.Key(i).SequenceEqual(merged.Segments.Key(i))).IsTrue();
-            await Assert.That(scanned.Bytes(i)).IsEqualTo(merged.Segments.Bytes(i));
+            sync.UpdateLocal(new JsonObject { ["a"] = new JsonObject { ["k"] = "v" } }, isDelta: true),
+            sync.UpdateLocal(new JsonObject { ["b"] = "longer than before", [""] = 2 }, isDelta: true),
+            sync.UpdateLocal(new JsonObject { ["😀"] = new JsonArray(), ["z"] = null }, isDelta: true),
+        };
+
+        foreach (var merged in states)
+        {
+            var scanned = StateSegments.Scan(merged.Canonical.Span);
+            await Assert.That(scanned.Count).IsEqualTo(merged.Segments.Count);
+            for (var i = 0; i < scanned.Count; i++)
+            {
+                await Assert.That(scanned.Key(i).SequenceEqual(merged.Segments.Key(i))).IsTrue();
+                await Assert.That(scanned.Bytes(i)).IsEqualTo(merged.Segments.Bytes(i));
+            }
         }
+
+        await Assert.That(System.Text.Encoding.UTF8.GetString(states[^1].Canonical.Span))
+            .IsEqualTo("{\"a\": {\"k\": \"v\"}, \"b\": \"longer than before\", \"z\": null, \"\\ue000\": 2, \"\\ud83d\\ude00\": []}");
     }
 }
