@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Edge.Host.Functions;
+using Edge.Host.Mqtt;
 using Edge.Runtime;
 
 namespace Edge.Host.Http;
@@ -161,11 +162,17 @@ public sealed class PendingChangeJsonConverter : JsonConverter<PendingChange>
     }
 }
 
-/// <summary>Source-generated JSON for everything the HTTP API reads and writes: no reflection.</summary>
+/// <summary>
+/// Source-generated JSON for everything the HTTP API reads and writes, the MQTT wire messages it carries included (a
+/// desired state, a deploy request, a heartbeat): one context, so every route reads names case-sensitively, refuses
+/// null where the model has no null, writes nulls, and names node statuses in lowercase. No reflection.
+/// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
-    Converters = [typeof(SyncStateJsonConverter), typeof(PendingChangeJsonConverter)],
+    Converters = [typeof(SyncStateJsonConverter), typeof(PendingChangeJsonConverter), typeof(NodeStatusJsonConverter)],
     UseStringEnumConverter = true,
+    PropertyNameCaseInsensitive = false,
+    RespectNullableAnnotations = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     NumberHandling = JsonNumberHandling.Strict,
     MaxDepth = JsonLimits.SerializerDepth)]
@@ -182,4 +189,8 @@ public sealed class PendingChangeJsonConverter : JsonConverter<PendingChange>
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(MetricsResponse))]
 [JsonSerializable(typeof(SyncEvent[]))]
+[JsonSerializable(typeof(SyncStateMessage))]
+[JsonSerializable(typeof(HeartbeatMessage))]
+[JsonSerializable(typeof(FleetDeployRequest))]
+[JsonSerializable(typeof(FleetSendResult))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -177,7 +177,7 @@ public static class EdgeApi
     private static async Task<IResult> ApplyRemote(JsonBody body, LocalNode node, RequestBody reader)
     {
         // The wire SyncState of MQTT: version (integer), data (object), checksum and updatedAt are required and typed.
-        if (reader.TryDeserialize(body, Mqtt.MqttJsonContext.Default.SyncStateMessage, out var message) is { } problem)
+        if (reader.TryDeserialize(body, ApiJsonContext.Default.SyncStateMessage, out var message) is { } problem)
         {
             return problem;
         }

@@ -27,12 +27,12 @@ internal static class FleetEndpoints
     }
 
     private static IResult LastHeartbeat(string id, ClusterCoordinator coordinator) => coordinator.LastHeartbeat(id) is { } heartbeat
-        ? TypedResults.Json(heartbeat, MqttJsonContext.Default.HeartbeatMessage)
+        ? TypedResults.Json(heartbeat, ApiJsonContext.Default.HeartbeatMessage)
         : Problems.NotFound(coordinator.Registry.GetNode(id) is null ? $"Node not found: {id}" : $"Node {id} has not sent a heartbeat to this coordinator.");
 
     private static async Task<IResult> DesiredAsync(string id, JsonBody body, ClusterCoordinator coordinator, RequestBody reader, HttpContext context)
     {
-        if (reader.TryDeserialize(body, MqttJsonContext.Default.SyncStateMessage, out var desired) is { } problem)
+        if (reader.TryDeserialize(body, ApiJsonContext.Default.SyncStateMessage, out var desired) is { } problem)
         {
             return problem;
         }
@@ -51,7 +51,7 @@ internal static class FleetEndpoints
 
     private static async Task<IResult> DeployAsync(JsonBody body, ClusterCoordinator coordinator, RequestBody reader, HttpContext context)
     {
-        if (reader.TryDeserialize(body, MqttJsonContext.Default.FleetDeployRequest, out var request) is { } problem)
+        if (reader.TryDeserialize(body, ApiJsonContext.Default.FleetDeployRequest, out var request) is { } problem)
         {
             return problem;
         }
@@ -78,7 +78,7 @@ internal static class FleetEndpoints
     {
         try
         {
-            return TypedResults.Json(await sending, MqttJsonContext.Default.FleetSendResult);
+            return TypedResults.Json(await sending, ApiJsonContext.Default.FleetSendResult);
         }
         catch (InvalidOperationException ex)
         {

@@ -339,6 +339,9 @@ public class HardeningTests
     [Arguments("""{"version":8.5,"data":{},"checksum":"99914b932bd37a50b983c5e7c90ae93b","updatedAt":"2026-01-01T00:00:00Z"}""")]
     [Arguments("""{"version":99999999999999999999,"data":{},"checksum":"99914b932bd37a50b983c5e7c90ae93b","updatedAt":"2026-01-01T00:00:00Z"}""")]
     [Arguments("""{"version":8,"data":{},"checksum":7,"updatedAt":"2026-01-01T00:00:00Z"}""")]
+    [Arguments("""{"version":8,"data":{},"checksum":null,"updatedAt":"2026-01-01T00:00:00Z"}""")]
+    // Names are case-sensitive on every route: "Version" is not "version", so the version is missing.
+    [Arguments("""{"Version":8,"data":{},"checksum":"99914b932bd37a50b983c5e7c90ae93b","updatedAt":"2026-01-01T00:00:00Z"}""")]
     [Arguments("""{"version":8,"data":{},"checksum":"99914b932bd37a50b983c5e7c90ae93b","updatedAt":"yesterday"}""")]
     [Arguments("""[]""")]
     public async Task Remote_state_with_missing_or_mistyped_members_is_400(string body)

@@ -209,6 +209,8 @@ public class CoordinatorBrokerTests(SharedBroker broker)
         await Assert.That(heartbeat["nodeId"]!.GetValue<string>()).IsEqualTo("n1");
         await Assert.That(heartbeat["functions"]!.ToJsonString()).IsEqualTo("""["echo"]""");
         await Assert.That(heartbeat["localVersion"]!.GetValue<long>()).IsEqualTo(12);
+        // The HTTP API's one JSON form names statuses in lowercase, as the MQTT heartbeat does.
+        await Assert.That(heartbeat["status"]!.GetValue<string>()).IsEqualTo("online");
 
         await Assert.That(n1.Sync.LocalVersion).IsEqualTo(12);
         await app.StopAsync();
