@@ -1,8 +1,11 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Edge.Host.Metrics;
 using Edge.Host.Options;
+using Edge.Host.Tls;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -16,6 +19,8 @@ namespace Edge.Host.Broker;
 /// need nothing else installed. Nodes connect to it as to Mosquitto. Retained messages (each node's state and status)
 /// are kept in <c>{data-dir}/broker</c> and survive a restart; sessions and queued messages live in memory only
 /// (MQTTnet.Server cannot restore them), so a broker restart drops what it had queued for disconnected clients.
+/// With a certificate it speaks MQTT over TLS only, and with a client CA it admits only clients whose certificate
+/// chains to it (checked in the handshake; refusals are counted with the password refusals).
 /// </summary>
 public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
 {
@@ -49,7 +54,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
         _meter = Measurements.Create(meterFactory, MeterName);
         _meter.CreateObservableGauge("edge_broker_clients", ConnectedClients, description: "MQTT clients connected to the embedded broker.");
         _meter.CreateObservableCounter("edge_broker_refused_connections_total", () => Interlocked.Read(ref _refused),
-            description: "Connections the embedded broker refused for bad or missing credentials.");
+            description: "Connections the embedded broker refused for bad or missing credentials or client certificates.");
         _meter.CreateObservableCounter("edge_broker_retained_write_failures_total", () => Interlocked.Read(ref _retainedWriteFailures),
             description: "Retained messages the embedded broker could not store on disk (they stay in memory).");
     }
@@ -64,16 +69,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var endPoint = EndPoint;
-        var builder = new MqttServerOptionsBuilder()
-            .WithDefaultEndpoint()
-            .WithDefaultEndpointPort(endPoint.Port)
-            .WithPersistentSessions();
-        // MQTTnet listens on IPv4 and IPv6 "any" unless told otherwise; the configured address is the only one.
-        builder = endPoint.AddressFamily == AddressFamily.InterNetworkV6
-            ? builder.WithDefaultEndpointBoundIPAddress(IPAddress.None).WithDefaultEndpointBoundIPV6Address(endPoint.Address)
-            : builder.WithDefaultEndpointBoundIPAddress(endPoint.Address).WithDefaultEndpointBoundIPV6Address(IPAddress.None);
-
-        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        var server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(endPoint));
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.LoadingRetainedMessageAsync += LoadRetainedAsync;
         server.RetainedMessageChangedAsync += SaveRetainedAsync;
@@ -89,7 +85,63 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
         }
 
         _server = server;
-        LogListening(endPoint, _users is { } users ? $"{users.Count} user(s) from {_options.CredentialsFile}" : "anonymous clients (loopback)");
+        LogListening(endPoint, _options.UsesTls ? "TLS" : "plain TCP", Admitted());
+    }
+
+    /// <summary>One listener on the configured address: plain MQTT, or MQTT over TLS only when the broker has a certificate.</summary>
+    private MqttServerOptions BuildServerOptions(IPEndPoint endPoint)
+    {
+        var v6 = endPoint.AddressFamily == AddressFamily.InterNetworkV6;
+        // MQTTnet listens on IPv4 and IPv6 "any" unless told otherwise; the configured address is the only one.
+        var (v4Address, v6Address) = v6 ? (IPAddress.None, endPoint.Address) : (endPoint.Address, IPAddress.None);
+        var builder = new MqttServerOptionsBuilder().WithPersistentSessions();
+        if (!_options.UsesTls)
+        {
+            return builder.WithDefaultEndpoint().WithDefaultEndpointPort(endPoint.Port)
+                .WithDefaultEndpointBoundIPAddress(v4Address).WithDefaultEndpointBoundIPV6Address(v6Address)
+                .Build();
+        }
+
+        builder = builder.WithoutDefaultEndpoint().WithEncryptedEndpoint().WithEncryptedEndpointPort(endPoint.Port)
+            .WithEncryptedEndpointBoundIPAddress(v4Address).WithEncryptedEndpointBoundIPV6Address(v6Address)
+            .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13)
+            .WithEncryptionCertificate(PemFiles.LoadCertificate(_options.CertFile!, _options.KeyFile!));
+        if (_options.ClientCaFile is { } clientCa)
+        {
+            var trust = PemFiles.LoadCertificates(clientCa);
+            builder = builder.WithClientCertificate((_, certificate, chain, _) => AdmitsCertificate(certificate, chain, trust));
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>The TLS handshake's check of a client certificate: it must chain to the client CA; a refusal is counted.</summary>
+    private bool AdmitsCertificate(X509Certificate? certificate, X509Chain? chain, X509Certificate2Collection trust)
+    {
+        if (CertificateTrust.ChainsTo(certificate, chain, trust))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _refused);
+        LogRefusedCertificate(certificate is null ? "no client certificate" : $"certificate '{certificate.Subject}' is not issued by {_options.ClientCaFile}");
+        return false;
+    }
+
+    private string Admitted()
+    {
+        var who = new List<string>();
+        if (_users is { } users)
+        {
+            who.Add($"{users.Count} user(s) from {_options.CredentialsFile}");
+        }
+
+        if (_options.ClientCaFile is { } clientCa)
+        {
+            who.Add($"client certificates issued by {clientCa}");
+        }
+
+        return who.Count > 0 ? string.Join(" with ", who) : "anonymous clients (loopback)";
     }
 
     /// <inheritdoc />
@@ -170,8 +222,11 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "embedded MQTT broker listening on {EndPoint}, admitting {Who}")]
-    private partial void LogListening(IPEndPoint endPoint, string who);
+    [LoggerMessage(Level = LogLevel.Information, Message = "embedded MQTT broker listening on {EndPoint} ({Transport}), admitting {Who}")]
+    private partial void LogListening(IPEndPoint endPoint, string transport, string who);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "embedded broker refused a TLS client: {Reason}")]
+    private partial void LogRefusedCertificate(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "embedded broker refused client '{ClientId}' from {Endpoint}: {Reason}")]
     private partial void LogRefused(string clientId, string? endpoint, string reason);

@@ -99,7 +99,10 @@ public sealed record Setting(string Flag, string Env, string Key, SettingKind Ki
         new("coordinator", "EDGE_COORDINATOR", "Coordinator:Enabled", SettingKind.Switch, "build the cluster from the fleet's heartbeats"),
         new("broker", "EDGE_BROKER", "Broker:Mode", SettingKind.Choice, "external | embedded (run an MQTT broker in this process)", "external", "embedded"),
         new("broker-listen", "EDGE_BROKER_LISTEN", "Broker:Listen", SettingKind.Text, "embedded broker's HOST:PORT (default 127.0.0.1:1883)"),
-        new("broker-credentials", "EDGE_BROKER_CREDENTIALS", "Broker:CredentialsFile", SettingKind.Text, "embedded broker's username/password file (required beyond loopback)"),
+        new("broker-credentials", "EDGE_BROKER_CREDENTIALS", "Broker:CredentialsFile", SettingKind.Text, "embedded broker's username/password file (beyond loopback: this or --broker-client-ca)"),
+        new("broker-cert", "EDGE_BROKER_CERT", "Broker:CertFile", SettingKind.Text, "PEM certificate of the embedded broker: it then speaks MQTT over TLS only (with --broker-key)"),
+        new("broker-key", "EDGE_BROKER_KEY", "Broker:KeyFile", SettingKind.Text, "PEM private key of --broker-cert"),
+        new("broker-client-ca", "EDGE_BROKER_CLIENT_CA", "Broker:ClientCaFile", SettingKind.Text, "PEM CA: the embedded broker admits only clients whose certificate chains to it (mutual TLS)"),
     ];
 
     /// <summary>The setting whose configuration key is <paramref name="key"/>, if any.</summary>

@@ -23,8 +23,20 @@ public sealed class BrokerOptions : IValidatableObject
     /// <summary>HOST:PORT the embedded broker listens on; loopback by default.</summary>
     public string Listen { get; set; } = DefaultListen;
 
-    /// <summary>File with the username/password the embedded broker requires; mandatory beyond loopback.</summary>
+    /// <summary>File with the username/password the embedded broker requires; beyond loopback it or <see cref="ClientCaFile"/> is mandatory.</summary>
     public string? CredentialsFile { get; set; }
+
+    /// <summary>PEM certificate of the broker (with <see cref="KeyFile"/>): the broker then speaks MQTT over TLS only.</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>PEM private key of <see cref="CertFile"/>.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>PEM CA certificate(s): clients must present a certificate that chains to one (mutual TLS); needs <see cref="CertFile"/>.</summary>
+    public string? ClientCaFile { get; set; }
+
+    /// <summary>True when the broker listens with TLS.</summary>
+    public bool UsesTls => !string.IsNullOrWhiteSpace(CertFile);
 
     /// <summary>The parsed <see cref="Listen"/> (valid once validated).</summary>
     public IPEndPoint ListenEndPoint() => ParseListen(Listen)!;
@@ -38,9 +50,19 @@ public sealed class BrokerOptions : IValidatableObject
         {
             yield return new($"'{Listen}' is not HOST:PORT with an IP address (or localhost) and a port from 1 to 65535", [nameof(Listen)]);
         }
-        else if (Mode == BrokerMode.Embedded && !IPAddress.IsLoopback(endPoint.Address) && string.IsNullOrWhiteSpace(CredentialsFile))
+        else if (Mode == BrokerMode.Embedded && !IPAddress.IsLoopback(endPoint.Address) && string.IsNullOrWhiteSpace(CredentialsFile) && string.IsNullOrWhiteSpace(ClientCaFile))
         {
-            yield return new($"is required for an embedded broker listening on '{Listen}' (beyond loopback)", [nameof(CredentialsFile)]);
+            yield return new($"is required for an embedded broker listening on '{Listen}' (beyond loopback), unless clients must present certificates (--broker-client-ca)", [nameof(CredentialsFile)]);
+        }
+
+        if (string.IsNullOrWhiteSpace(CertFile) != string.IsNullOrWhiteSpace(KeyFile))
+        {
+            yield return new("needs both --broker-cert and --broker-key", [string.IsNullOrWhiteSpace(CertFile) ? nameof(CertFile) : nameof(KeyFile)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(ClientCaFile) && string.IsNullOrWhiteSpace(CertFile))
+        {
+            yield return new("needs a TLS listener: client certificates are checked in the TLS handshake (give --broker-cert and --broker-key)", [nameof(ClientCaFile)]);
         }
     }
 

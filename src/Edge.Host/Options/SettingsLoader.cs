@@ -111,7 +111,12 @@ public static partial class SettingsLoader
             }
         }
 
-        CheckCertificateFiles(mqtt);
+        if (embedded && configuration["Mqtt:Broker"] is null)
+        {
+            CheckOwnBrokerConnection(mqtt!, broker);
+        }
+
+        CheckCertificateFiles(mqtt, broker);
         return settings;
     }
 
@@ -230,7 +235,7 @@ public static partial class SettingsLoader
     /// Loads the MQTT certificate files once at start, so a bad one stops start-up (exit 2) instead of failing every
     /// connect. (The HTTPS certificate is loaded where it is used, by <c>serve</c>, which refuses a bad one the same way.)
     /// </summary>
-    private static void CheckCertificateFiles(MqttOptions? mqtt)
+    private static void CheckCertificateFiles(MqttOptions? mqtt, BrokerOptions broker)
     {
         static void Try(string flag, Action load)
         {
@@ -252,6 +257,35 @@ public static partial class SettingsLoader
         if (mqtt?.CertFile is { } cert && mqtt.KeyFile is { } key)
         {
             Try("mqtt-cert", () => Tls.PemFiles.LoadCertificate(cert, key).Dispose());
+        }
+
+        if (broker.Mode == BrokerMode.Embedded && broker.CertFile is { } brokerCert && broker.KeyFile is { } brokerKey)
+        {
+            Try("broker-cert", () => Tls.PemFiles.LoadCertificate(brokerCert, brokerKey).Dispose());
+        }
+
+        if (broker.Mode == BrokerMode.Embedded && broker.ClientCaFile is { } clientCa)
+        {
+            Try("broker-client-ca", () => Tls.PemFiles.LoadCertificates(clientCa));
+        }
+    }
+
+    /// <summary>
+    /// A node that runs the embedded broker without <c>--mqtt</c> connects to it as its first client, so it must pass
+    /// the broker's own checks: trust its certificate, and present one when the broker requires client certificates.
+    /// </summary>
+    private static void CheckOwnBrokerConnection(MqttOptions mqtt, BrokerOptions broker)
+    {
+        if (broker.UsesTls && string.IsNullOrWhiteSpace(mqtt.CaFile))
+        {
+            throw new SettingsException("mqtt-ca",
+                "is required with --broker-cert: this node connects to its own broker over TLS and checks the broker's certificate against this CA");
+        }
+
+        if (!string.IsNullOrWhiteSpace(broker.ClientCaFile) && string.IsNullOrWhiteSpace(mqtt.CertFile))
+        {
+            throw new SettingsException("mqtt-cert",
+                "is required with --broker-client-ca: this node connects to its own broker, which admits only clients with a certificate (give --mqtt-cert and --mqtt-key)");
         }
     }
 
@@ -278,7 +312,8 @@ public static partial class SettingsLoader
 
     /// <summary>
     /// Without <c>--mqtt</c>, a node that runs the embedded broker is its first client: it connects over loopback (or to
-    /// the one address the broker listens on) as the credentials file's first user, unless <c>--mqtt-username</c> says otherwise.
+    /// the one address the broker listens on), with TLS when the broker has a certificate, as the credentials file's
+    /// first user, unless <c>--mqtt-username</c> says otherwise.
     /// </summary>
     private static void UseEmbeddedBroker(MqttOptions mqtt, BrokerOptions broker, BrokerCredentials? users)
     {
@@ -290,7 +325,7 @@ public static partial class SettingsLoader
         var host = endPoint.Address.Equals(System.Net.IPAddress.Any) ? "127.0.0.1"
             : endPoint.Address.Equals(System.Net.IPAddress.IPv6Any) ? "[::1]"
             : endPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endPoint.Address}]" : endPoint.Address.ToString();
-        mqtt.Broker = $"mqtt://{host}:{endPoint.Port}";
+        mqtt.Broker = $"{(broker.UsesTls ? "mqtts" : "mqtt")}://{host}:{endPoint.Port}";
         if (mqtt.Username is null && users is not null)
         {
             mqtt.Username = users.FirstUser;

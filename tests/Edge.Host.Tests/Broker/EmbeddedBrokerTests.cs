@@ -93,6 +93,67 @@ public class EmbeddedBrokerTests
     }
 
     [Test]
+    public async Task With_a_client_CA_only_clients_with_its_certificates_get_in_and_refusals_are_counted()
+    {
+        using var meters = new TestMeters();
+        using var pki = await Tls.TestPki.CreateAsync();
+        using var other = await Tls.TestPki.CreateAsync("another-ca");
+        var (options, _) = Loopback();
+        (options.CertFile, options.KeyFile) = await pki.IssueAsync("broker", server: true);
+        options.ClientCaFile = pki.CaFile;
+        await using var broker = await StartAsync(options, Directory.CreateTempSubdirectory("edge-broker-").FullName, meters: meters);
+        var port = options.ListenEndPoint().Port;
+
+        // Plain TCP to a TLS-only listener, TLS without a certificate, and a certificate of another CA: all refused.
+        await Assert.That(await TryConnectAsync(port, "plain", tls: false, null)).IsFalse();
+        await Assert.That(await TryConnectAsync(port, "anonymous", tls: true, null)).IsFalse();
+        var (foreignCert, foreignKey) = await other.IssueAsync("intruder", server: false);
+        using var foreign = Edge.Host.Tls.PemFiles.LoadCertificate(foreignCert, foreignKey);
+        await Assert.That(await TryConnectAsync(port, "intruder", tls: true, foreign)).IsFalse();
+        await Assert.That(broker.Refused).IsEqualTo(2); // the plain client never reached the certificate check
+
+        var (cert, key) = await pki.IssueAsync("n1", server: false);
+        using var identity = Edge.Host.Tls.PemFiles.LoadCertificate(cert, key);
+        await Assert.That(await TryConnectAsync(port, "n1", tls: true, identity)).IsTrue();
+        await Assert.That(broker.Refused).IsEqualTo(2);
+        await Assert.That(meters.Samples().Single(s => s.Name == "edge_broker_refused_connections_total").Value).IsEqualTo(2);
+    }
+
+    /// <summary>Connects an MQTTnet client (trusting any server certificate: the broker is under test, not the client) and disconnects.</summary>
+    private static async Task<bool> TryConnectAsync(int port, string clientId, bool tls, System.Security.Cryptography.X509Certificates.X509Certificate2? identity)
+    {
+        var builder = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(clientId).WithTimeout(TimeSpan.FromSeconds(5));
+        if (tls)
+        {
+            builder = builder.WithTlsOptions(o =>
+            {
+                o.UseTls().WithCertificateValidationHandler(static _ => true);
+                if (identity is not null)
+                {
+                    o.WithClientCertificates([identity]);
+                }
+            });
+        }
+
+        using var client = new MqttClientFactory().CreateMqttClient();
+        try
+        {
+            var result = await client.ConnectAsync(builder.Build());
+            var connected = result.ResultCode == MqttClientConnectResultCode.Success;
+            if (connected)
+            {
+                await client.DisconnectAsync();
+            }
+
+            return connected;
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or IOException)
+        {
+            return false;
+        }
+    }
+
+    [Test]
     public async Task A_corrupt_retained_file_is_moved_aside_and_the_rest_are_served()
     {
         var dataDir = Directory.CreateTempSubdirectory("edge-broker-").FullName;

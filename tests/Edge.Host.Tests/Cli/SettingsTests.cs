@@ -345,6 +345,47 @@ public class SettingsTests
     }
 
     [Test]
+    public async Task The_embedded_broker_takes_a_certificate_and_a_client_CA_and_its_own_node_must_pass_them()
+    {
+        using var pki = await Edge.Host.Tests.Tls.TestPki.CreateAsync();
+        var (serverCert, serverKey) = await pki.IssueAsync("broker", server: true);
+        var (cert, key) = await pki.IssueAsync("coordinator", server: false);
+        var tls = new Dictionary<string, string> { ["broker"] = "embedded", ["broker-cert"] = serverCert, ["broker-key"] = serverKey };
+
+        // Its own node dials mqtts:// and checks the broker with --mqtt-ca; with a client CA it presents --mqtt-cert.
+        var ok = Load(new(tls) { ["mqtt-ca"] = pki.CaFile });
+        await Assert.That(ok.Mqtt!.Broker).IsEqualTo("mqtts://127.0.0.1:1883");
+        await Assert.That(ok.Mqtt.UseTls).IsTrue();
+        // Beyond loopback, client certificates stand in for a password file.
+        var mutual = Load(new(tls)
+        {
+            ["broker-listen"] = "0.0.0.0:8883", ["broker-client-ca"] = pki.CaFile, ["mqtt-ca"] = pki.CaFile, ["mqtt-cert"] = cert, ["mqtt-key"] = key,
+        });
+        await Assert.That(mutual.Broker.ClientCaFile).IsEqualTo(pki.CaFile);
+        await Assert.That(mutual.Mqtt!.Broker).IsEqualTo("mqtts://127.0.0.1:8883");
+
+        foreach (var (flags, setting, says) in new (Dictionary<string, string> Flags, string Setting, string Says)[]
+        {
+            (new() { ["broker"] = "embedded", ["broker-cert"] = serverCert, ["mqtt-ca"] = pki.CaFile }, "broker-key", "needs both --broker-cert and --broker-key"),
+            (new() { ["broker"] = "embedded", ["broker-client-ca"] = pki.CaFile }, "broker-client-ca", "needs a TLS listener"),
+            (new(tls), "mqtt-ca", "is required with --broker-cert"),
+            (new(tls) { ["mqtt-ca"] = pki.CaFile, ["broker-client-ca"] = pki.CaFile }, "mqtt-cert", "is required with --broker-client-ca"),
+            (new(tls) { ["mqtt-ca"] = pki.CaFile, ["broker-key"] = key }, "broker-cert", $"cannot load the certificate '{serverCert}' with the key '{key}'"),
+            (new(tls) { ["mqtt-ca"] = pki.CaFile, ["mqtt-cert"] = cert, ["mqtt-key"] = key, ["broker-client-ca"] = key }, "broker-client-ca", "holds no PEM certificate"),
+            (new(tls) { ["mqtt-ca"] = pki.CaFile, ["broker-listen"] = "0.0.0.0:8883" }, "broker-credentials", "unless clients must present certificates"),
+        })
+        {
+            var error = await Refused(flags);
+            await Assert.That(error.Setting).IsEqualTo(setting);
+            await Assert.That(error.Message).Contains(says);
+        }
+
+        // An explicit --mqtt is the user's choice of URI (e.g. the LAN name the certificate is issued for): left alone.
+        var named = Load(new(tls) { ["mqtt"] = "mqtts://gateway.lan:1883" });
+        await Assert.That(named.Mqtt!.Broker).IsEqualTo("mqtts://gateway.lan:1883");
+    }
+
+    [Test]
     public async Task The_mqtt_password_can_come_from_a_file_but_not_twice()
     {
         var file = CredentialsFile("s3cret\n");

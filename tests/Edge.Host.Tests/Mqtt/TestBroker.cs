@@ -26,8 +26,11 @@ internal abstract class TestBroker : IAsyncDisposable
 
     public abstract ValueTask DisposeAsync();
 
-    public static async Task<TestBroker> StartAsync() =>
-        Kind == "mosquitto" ? await MosquittoBroker.StartAsync() : await EmbeddedTestBroker.StartAsync();
+    /// <summary>Starts the session's broker; with <paramref name="pki"/>, a TLS listener whose certificate that CA issued (and, when <paramref name="requireClientCertificate"/>, mutual TLS).</summary>
+    public static async Task<TestBroker> StartAsync(Tls.TestPki? pki = null, bool requireClientCertificate = false) =>
+        Kind == "mosquitto"
+            ? await MosquittoBroker.StartAsync(pki: pki, requireClientCertificate: requireClientCertificate)
+            : await EmbeddedTestBroker.StartAsync(pki, requireClientCertificate);
 
     /// <summary>Skips the calling test when the session's broker is not Mosquitto, saying what it needs that only Mosquitto has.</summary>
     public static void RequireMosquitto(string needs) =>
@@ -54,17 +57,27 @@ internal sealed class EmbeddedTestBroker : TestBroker
     private readonly string _dataDir = Directory.CreateTempSubdirectory("edge-embedded-broker-").FullName;
     private EmbeddedBroker? _broker;
 
-    private EmbeddedTestBroker(int port)
+    private EmbeddedTestBroker(BrokerOptions options, int port)
     {
         Port = port;
-        _options = new BrokerOptions { Mode = BrokerMode.Embedded, Listen = $"127.0.0.1:{port}" };
+        _options = options;
     }
 
     public override int Port { get; }
 
-    public static new async Task<EmbeddedTestBroker> StartAsync()
+    public override string Uri => $"{(_options.UsesTls ? "mqtts" : "mqtt")}://127.0.0.1:{Port}";
+
+    public static new async Task<EmbeddedTestBroker> StartAsync(Tls.TestPki? pki, bool requireClientCertificate)
     {
-        var broker = new EmbeddedTestBroker(Process.ChildHost.FreePort());
+        var port = Process.ChildHost.FreePort();
+        var options = new BrokerOptions { Mode = BrokerMode.Embedded, Listen = $"127.0.0.1:{port}" };
+        if (pki is not null)
+        {
+            (options.CertFile, options.KeyFile) = await pki.IssueAsync("embedded-broker", server: true);
+            options.ClientCaFile = requireClientCertificate ? pki.CaFile : null;
+        }
+
+        var broker = new EmbeddedTestBroker(options, port);
         await broker.StartAgainAsync();
         return broker;
     }

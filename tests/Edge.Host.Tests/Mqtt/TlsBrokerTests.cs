@@ -3,15 +3,17 @@ using Edge.Host.Tests.Tls;
 
 namespace Edge.Host.Tests.Mqtt;
 
-/// <summary>mqtts:// to a Mosquitto TLS listener whose certificate comes from a private CA; mutual TLS with client certificates.</summary>
+/// <summary>
+/// mqtts:// to a broker's TLS listener (Mosquitto's, or the embedded broker's) whose certificate comes from a private CA;
+/// mutual TLS with client certificates.
+/// </summary>
 public class TlsBrokerTests
 {
     [Test]
     public async Task Tls_connection_syncs_when_the_certificate_is_allowed_and_is_refused_when_it_is_not()
     {
-        TestBroker.RequireMosquitto("a broker with a TLS listener");
         using var pki = await TestPki.CreateAsync();
-        await using var broker = await MosquittoBroker.StartAsync(pki: pki);
+        await using var broker = await TestBroker.StartAsync(pki);
         var prefix = BrokerSyncTests.Prefix();
         await Assert.That(broker.Uri).StartsWith("mqtts://");
 
@@ -27,10 +29,9 @@ public class TlsBrokerTests
     [Test]
     public async Task A_node_trusting_the_brokers_CA_syncs_and_one_trusting_another_CA_is_refused()
     {
-        TestBroker.RequireMosquitto("a broker with a TLS listener");
         using var pki = await TestPki.CreateAsync();
         using var other = await TestPki.CreateAsync("another-ca");
-        await using var broker = await MosquittoBroker.StartAsync(pki: pki);
+        await using var broker = await TestBroker.StartAsync(pki);
         var prefix = BrokerSyncTests.Prefix();
 
         var right = new BrokerNode(broker.Uri, prefix, "n1", configure: o => o.CaFile = pki.CaFile);
@@ -45,10 +46,9 @@ public class TlsBrokerTests
     [Test]
     public async Task Mutual_TLS_admits_a_client_certificate_of_the_CA_and_refuses_none_or_another_CAs()
     {
-        TestBroker.RequireMosquitto("a broker with a TLS listener");
         using var pki = await TestPki.CreateAsync();
         using var other = await TestPki.CreateAsync("another-ca");
-        await using var broker = await MosquittoBroker.StartAsync(pki: pki, requireClientCertificate: true);
+        await using var broker = await TestBroker.StartAsync(pki, requireClientCertificate: true);
         var prefix = BrokerSyncTests.Prefix();
         var (cert, key) = await pki.IssueAsync("n1", server: false);
         var (foreignCert, foreignKey) = await other.IssueAsync("n3", server: false);

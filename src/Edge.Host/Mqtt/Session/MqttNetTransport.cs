@@ -103,28 +103,9 @@ public sealed class MqttNetTransport : IMqttTransport
     }
 
     /// <summary>True when the server certificate is for the host dialled and chains to one of <paramref name="trust"/>.</summary>
-    private static bool ChainsTo(MqttClientCertificateValidationEventArgs e, X509Certificate2Collection trust)
-    {
-        if ((e.SslPolicyErrors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None || e.Certificate is null)
-        {
-            return false; // no certificate, or one for another name
-        }
-
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(trust);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        if (e.Chain is { } presented)
-        {
-            foreach (var element in presented.ChainElements)
-            {
-                chain.ChainPolicy.ExtraStore.Add(element.Certificate);
-            }
-        }
-
-        using var certificate = new X509Certificate2(e.Certificate);
-        return chain.Build(certificate);
-    }
+    private static bool ChainsTo(MqttClientCertificateValidationEventArgs e, X509Certificate2Collection trust) =>
+        // Only chain errors are left to the private CA to settle; no certificate, or one for another name, is refused.
+        (e.SslPolicyErrors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None && CertificateTrust.ChainsTo(e.Certificate, e.Chain, trust);
 
     /// <inheritdoc />
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttDelivery delivery, bool retain, CancellationToken cancellationToken)
