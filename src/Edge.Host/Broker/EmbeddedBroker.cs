@@ -35,6 +35,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
     private readonly bool _ownsMeter;
     private MqttServer? _server;
     private long _refused;
+    private int _clients;
     private long _retainedWriteFailures;
 
     /// <summary>Creates the broker (not started).</summary>
@@ -71,6 +72,8 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
         var endPoint = EndPoint;
         var server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(endPoint));
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        server.ClientConnectedAsync += ClientConnectedAsync;
+        server.ClientDisconnectedAsync += ClientDisconnectedAsync;
         server.LoadingRetainedMessageAsync += LoadRetainedAsync;
         server.RetainedMessageChangedAsync += SaveRetainedAsync;
         server.RetainedMessagesClearedAsync += ClearRetainedAsync;
@@ -152,6 +155,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
             _server = null;
             await server.StopAsync(new MqttServerStopOptionsBuilder().Build()).ConfigureAwait(false);
             server.Dispose();
+            Volatile.Write(ref _clients, 0);
         }
     }
 
@@ -165,7 +169,20 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
         }
     }
 
-    private int ConnectedClients() => _server is { } server ? server.GetClientsAsync().GetAwaiter().GetResult().Count : 0;
+    // Kept by the connect/disconnect events, so a scrape reads a number instead of asking MQTTnet for every client's status.
+    private int ConnectedClients() => Volatile.Read(ref _clients);
+
+    private Task ClientConnectedAsync(ClientConnectedEventArgs e)
+    {
+        Interlocked.Increment(ref _clients);
+        return Task.CompletedTask;
+    }
+
+    private Task ClientDisconnectedAsync(ClientDisconnectedEventArgs e)
+    {
+        Interlocked.Decrement(ref _clients);
+        return Task.CompletedTask;
+    }
 
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
