@@ -63,7 +63,7 @@ public static partial class SettingsLoader
             configuration.GetSection("Coordinator").Bind(coordinator);
             configuration.GetSection("Broker").Bind(broker);
         });
-        ReadTokenFile(http, origins);
+        http.Token = SecretFromFile(http.TokenFile, http.Token, "Http:TokenFile", "Http:Token", origins);
         var brokerUsers = ReadBrokerCredentials(broker);
 
         MqttOptions? mqtt = null;
@@ -72,7 +72,7 @@ public static partial class SettingsLoader
         {
             mqtt = new MqttOptions { MaxJsonDepth = http.MaxJsonDepth };
             Bind(configuration, origins, () => configuration.GetSection("Mqtt").Bind(mqtt));
-            ReadPasswordFile(mqtt, origins);
+            mqtt.Password = SecretFromFile(mqtt.PasswordFile, mqtt.Password, "Mqtt:PasswordFile", "Mqtt:Password", origins);
             if (embedded && configuration["Mqtt:Broker"] is null)
             {
                 UseEmbeddedBroker(mqtt, broker, brokerUsers);
@@ -182,36 +182,27 @@ public static partial class SettingsLoader
         }
     }
 
-    private static void ReadTokenFile(HttpOptions http, Dictionary<string, (Setting Setting, string Source)> origins)
+    /// <summary>
+    /// A secret given as a file (<c>--token-file</c>, <c>--mqtt-password-file</c>) so it does not show in <c>ps</c>: read
+    /// once in place of the value, and refused beside the value itself.
+    /// </summary>
+    /// <returns>The secret: the file's, or <paramref name="given"/> when no file is named.</returns>
+    private static string? SecretFromFile(string? path, string? given, string fileKey, string valueKey, Dictionary<string, (Setting Setting, string Source)> origins)
     {
-        if (http.TokenFile is not { } path)
+        if (path is null)
         {
-            return;
+            return given;
         }
 
-        if (http.Token is not null)
+        var file = Setting.All.First(s => s.Key == fileKey);
+        if (given is not null)
         {
-            throw new SettingsException("token-file", "cannot be combined with --token / EDGE_TOKEN: give the token one way");
+            var value = Setting.All.First(s => s.Key == valueKey);
+            throw new SettingsException(file.Flag, $"cannot be combined with --{value.Flag} / {value.Env}: give it one way");
         }
 
-        http.Token = ReadSecret("token-file", path);
-        origins["Http:Token"] = (Setting.All.First(s => s.Key == "Http:TokenFile"), $"'{path}'");
-    }
-
-    private static void ReadPasswordFile(MqttOptions mqtt, Dictionary<string, (Setting Setting, string Source)> origins)
-    {
-        if (mqtt.PasswordFile is not { } path)
-        {
-            return;
-        }
-
-        if (mqtt.Password is not null)
-        {
-            throw new SettingsException("mqtt-password-file", "cannot be combined with --mqtt-password / EDGE_MQTT_PASSWORD: give the password one way");
-        }
-
-        mqtt.Password = ReadSecret("mqtt-password-file", path);
-        origins["Mqtt:Password"] = (Setting.All.First(s => s.Key == "Mqtt:PasswordFile"), $"'{path}'");
+        origins[valueKey] = (file, $"'{path}'");
+        return ReadSecret(file.Flag, path);
     }
 
     /// <summary>A secret kept in a file: its text without the trailing newline editors and <c>echo</c> add.</summary>

@@ -157,6 +157,7 @@ public class SettingsTests
 
             var both = await Refused(new() { ["token-file"] = file }, new() { ["EDGE_TOKEN"] = "another-long-token" });
             await Assert.That(both.Setting).IsEqualTo("token-file");
+            await Assert.That(both.Message).Contains("cannot be combined with --token / EDGE_TOKEN");
 
             var missing = await Refused(new() { ["token-file"] = Path.Combine(dir, "absent") });
             await Assert.That(missing.Setting).IsEqualTo("token-file");
