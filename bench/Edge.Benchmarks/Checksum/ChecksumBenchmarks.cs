@@ -64,6 +64,23 @@ public class ChecksumBenchmarks
         return _hash;
     }
 
+    /// <summary>
+    /// A bare <see cref="System.Text.Json.Utf8JsonReader"/> pass over the body FromJson reads (no output): the floor of
+    /// any reader-based canonicalizer. FromJson's throughput against MD5 cannot exceed MD5 / (MD5 + this).
+    /// </summary>
+    [Benchmark]
+    public int Reader_Walk()
+    {
+        var reader = new System.Text.Json.Utf8JsonReader(_json);
+        var tokens = 0;
+        while (reader.Read())
+        {
+            tokens++;
+        }
+
+        return tokens;
+    }
+
     /// <summary>Canonical JSON only (no copy, no hash): where FromData's time goes beyond MD5.</summary>
     [Benchmark]
     public int Canonical_Write()

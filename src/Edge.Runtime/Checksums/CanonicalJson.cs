@@ -115,16 +115,15 @@ public static partial class CanonicalJson
             return;
         }
 
-        var entries = ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Rent(count);
+        var members = MemberStack.Push(count, out var start);
         try
         {
-            var n = 0;
-            foreach (var entry in obj)
+            var span = members.AsSpan(start, count);
+            for (var i = 0; i < count; i++)
             {
-                entries[n++] = entry;
+                span[i] = obj.GetAt(i);
             }
 
-            var span = entries.AsSpan(0, n);
             SortByCodePoint(span);
 
             output.Write((byte)'{');
@@ -144,20 +143,78 @@ public static partial class CanonicalJson
         }
         finally
         {
-            entries.AsSpan(0, count).Clear();
-            ArrayPool<KeyValuePair<string, JsonNode?>>.Shared.Return(entries);
+            MemberStack.Pop(members, start, count);
+        }
+    }
+
+    /// <summary>
+    /// This thread's stack of the members of the objects being written: an object takes the slots above its parent's
+    /// and frees them when written (no pool round trip per object, which a 1 MB state of small objects felt).
+    /// </summary>
+    private static class MemberStack
+    {
+        // Stacks that grew past this are dropped when empty rather than pinned per thread forever.
+        private const int MaxRetainedSlots = 1 << 16;
+
+        [ThreadStatic]
+        private static KeyValuePair<string, JsonNode?>[]? t_slots;
+
+        [ThreadStatic]
+        private static int t_top;
+
+        /// <summary>Takes <paramref name="count"/> slots from <paramref name="start"/> of the returned array.</summary>
+        public static KeyValuePair<string, JsonNode?>[] Push(int count, out int start)
+        {
+            var slots = t_slots ??= new KeyValuePair<string, JsonNode?>[64];
+            start = t_top;
+            if (slots.Length - start < count)
+            {
+                // The parents' slots are copied along; a parent keeps reading its (unchanged) old array.
+                Array.Resize(ref slots, Math.Max(slots.Length * 2, start + count));
+                t_slots = slots;
+            }
+
+            t_top = start + count;
+            return slots;
+        }
+
+        /// <summary>Frees the slots of <see cref="Push"/> (and the node references in them).</summary>
+        public static void Pop(KeyValuePair<string, JsonNode?>[] slots, int start, int count)
+        {
+            slots.AsSpan(start, count).Clear();
+            if (t_slots is { } current && !ReferenceEquals(current, slots))
+            {
+                // A child grew the stack: the copy of these slots in the new array must not keep the nodes alive either.
+                current.AsSpan(start, count).Clear();
+            }
+
+            t_top = start;
+            if (start == 0 && t_slots is { Length: > MaxRetainedSlots })
+            {
+                t_slots = null;
+            }
         }
     }
 
     /// <summary>
     /// Sorts an object's members by key. Small objects (the common state) use an insertion sort with the comparison
-    /// inlined; Span.Sort would call it through a delegate, which costs more than the sort at ten keys.
+    /// inlined; Span.Sort would call it through a delegate, which costs more than the sort at ten keys. Large ones are
+    /// checked in one pass first and sorted only when out of order.
     /// </summary>
     private static void SortByCodePoint(Span<KeyValuePair<string, JsonNode?>> entries)
     {
         if (entries.Length > 16)
         {
-            entries.Sort(default(EntryComparer));
+            // Large objects are often in order already (parsed from canonical text, or built in order): one pass proves it.
+            for (var i = 1; i < entries.Length; i++)
+            {
+                if (EntryComparer.CompareKeys(entries[i - 1].Key, entries[i].Key) > 0)
+                {
+                    entries.Sort(default(EntryComparer));
+                    return;
+                }
+            }
+
             return;
         }
 

@@ -14,6 +14,34 @@ public class CanonicalJsonTests
 {
     private static string Canonical(JsonNode? node) => CanonicalJson.ToCanonicalString(node);
 
+    /// <summary>
+    /// Wide objects inside wide objects, in reverse key order: every level is sorted, a child grows the per-thread member
+    /// stack while its parent is being written, and the node writer agrees with the text canonicalizer byte for byte.
+    /// </summary>
+    [Test]
+    public async Task Wide_nested_objects_written_from_nodes_match_the_text_path()
+    {
+        var root = new JsonObject();
+        for (var i = 99; i >= 0; i--)
+        {
+            var child = new JsonObject();
+            for (var j = 79; j >= 0; j--)
+            {
+                child[$"k{j:D2}"] = j % 3 == 0 ? new JsonObject { ["z"] = j, ["a"] = new JsonArray(j, "x") } : JsonValue.Create(j + 0.25); // a fraction: the text of an integral double would read back as an int
+            }
+
+            root[$"o{i:D2}"] = child;
+        }
+
+        var fromNodes = CanonicalJson.ToCanonicalString(root);
+        var fromText = Encoding.UTF8.GetString(SyncState.FromJson(Encoding.UTF8.GetBytes(root.ToJsonString()), 1).Canonical.Span);
+
+        await Assert.That(fromNodes).IsEqualTo(fromText);
+        await Assert.That(fromNodes).StartsWith("{\"o00\": {\"k00\": {\"a\": [0, \"x\"], \"z\": 0}, \"k01\": 1.25, ");
+        // The same object again on the same thread: the stack was left empty and usable.
+        await Assert.That(CanonicalJson.ToCanonicalString(root)).IsEqualTo(fromNodes);
+    }
+
     [Test]
     public async Task Clr_integers_are_verbatim()
     {
