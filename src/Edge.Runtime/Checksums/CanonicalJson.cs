@@ -66,6 +66,11 @@ public static partial class CanonicalJson
     /// <summary>As <see cref="Write"/>, into a canonical buffer.</summary>
     internal static void WriteTo(JsonNode? node, CanonicalBuffer output) => WriteNode(node, output, depth: 0, refuseNonFinite: false);
 
+    // What the canonical form writes as is: printable ASCII but the quote and the backslash (one scan finds the rest).
+    private const string Plain = " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+    private static readonly SearchValues<char> PlainChars = SearchValues.Create(Plain);
+    private static readonly SearchValues<byte> PlainBytes = SearchValues.Create(System.Text.Encoding.ASCII.GetBytes(Plain));
+
     // Every layer shares one limit: data accepted anywhere (up to JsonLimits.MaxDepth, inside its envelopes) can be written.
     private const int MaxDepth = JsonLimits.SerializerDepth;
 
@@ -624,7 +629,7 @@ public static partial class CanonicalJson
     private static void WriteString(string value, CanonicalBuffer output)
     {
         var chars = value.AsSpan();
-        if (chars.IndexOfAnyExceptInRange(' ', '~') < 0 && chars.IndexOfAny('"', '\\') < 0)
+        if (!chars.ContainsAnyExcept(PlainChars))
         {
             var plain = output.GetSpan(chars.Length + 2);
             plain[0] = (byte)'"';
@@ -659,7 +664,7 @@ public static partial class CanonicalJson
     /// </param>
     private static void WriteUtf8String(ReadOnlySpan<byte> utf8, CanonicalBuffer output, bool verbatim = false)
     {
-        if (utf8.IndexOfAnyExceptInRange((byte)' ', (byte)'~') < 0 && (verbatim || utf8.IndexOfAny((byte)'"', (byte)'\\') < 0))
+        if (verbatim ? !utf8.ContainsAnyExceptInRange((byte)' ', (byte)'~') : !utf8.ContainsAnyExcept(PlainBytes))
         {
             var plain = output.GetSpan(utf8.Length + 2);
             plain[0] = (byte)'"';
