@@ -753,6 +753,12 @@ public static partial class CanonicalJson
 
         public static int CompareKeys(string x, string y)
         {
+            // Most keys of an object differ in their first character: decided without the vectorized prefix scan.
+            if (x.Length > 0 && y.Length > 0 && x[0] != y[0])
+            {
+                return Fix(x[0]) - Fix(y[0]);
+            }
+
             var a = x.AsSpan();
             var b = y.AsSpan();
             var i = a.CommonPrefixLength(b);

@@ -9,6 +9,8 @@ internal sealed class SyncLedger
 {
     internal const int HistoryCapacity = 256;
 
+    private const string DroppedOne = "dropped 1 oldest pending";
+
     private readonly List<PendingChange> _pending = [];
     private readonly SyncEvent?[] _history = new SyncEvent?[HistoryCapacity];
     private long _historyCount;
@@ -104,7 +106,13 @@ internal sealed class SyncLedger
                     record.Timestamp,
                     record.Change.IsDelta ? SyncAction.LocalDelta : SyncAction.LocalUpdate,
                     record.Version,
-                    dropped > 0 ? $"dropped {dropped} oldest pending" : ""));
+                    dropped switch
+                    {
+                        0 => "",
+                        // A full pending list drops one per update, on both ledgers: the common detail is not formatted anew.
+                        1 => DroppedOne,
+                        _ => $"dropped {dropped} oldest pending",
+                    }));
                 break;
             case SyncRecordKind.RemoteApplied:
                 Local = record.State ?? throw Invalid(record, "has no state");
