@@ -19,8 +19,9 @@ namespace Edge.Host.Broker;
 /// need nothing else installed. Nodes connect to it as to Mosquitto. Retained messages (each node's state and status)
 /// are kept in <c>{data-dir}/broker</c> and survive a restart; sessions and queued messages live in memory only
 /// (MQTTnet.Server cannot restore them), so a broker restart drops what it had queued for disconnected clients.
-/// With a certificate it speaks MQTT over TLS only, and with a client CA it admits only clients whose certificate
-/// chains to it (checked in the handshake; refusals are counted with the password refusals).
+/// With a certificate it speaks MQTT over TLS only (a renewed certificate file is served from the next connection on),
+/// and with a client CA it admits only clients whose certificate chains to it (checked in the handshake; refusals are
+/// counted with the password refusals).
 /// </summary>
 public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
 {
@@ -36,6 +37,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
     private MqttServer? _server;
     private long _refused;
     private int _clients;
+    private RenewingCertificate? _certificate;
     private long _retainedWriteFailures;
 
     /// <summary>Creates the broker (not started).</summary>
@@ -108,7 +110,7 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
         builder = builder.WithoutDefaultEndpoint().WithEncryptedEndpoint().WithEncryptedEndpointPort(endPoint.Port)
             .WithEncryptedEndpointBoundIPAddress(v4Address).WithEncryptedEndpointBoundIPV6Address(v6Address)
             .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13)
-            .WithEncryptionCertificate(PemFiles.LoadCertificate(_options.CertFile!, _options.KeyFile!));
+            .WithEncryptionCertificate(_certificate = new RenewingCertificate(_options.CertFile!, _options.KeyFile!, LogCertificateNotRenewed));
         if (_options.ClientCaFile is { } clientCa)
         {
             var trust = PemFiles.LoadCertificates(clientCa);
@@ -156,6 +158,8 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
             await server.StopAsync(new MqttServerStopOptionsBuilder().Build()).ConfigureAwait(false);
             server.Dispose();
             Volatile.Write(ref _clients, 0);
+            _certificate?.Dispose();
+            _certificate = null;
         }
     }
 
@@ -244,6 +248,9 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "embedded broker refused a TLS client: {Reason}")]
     private partial void LogRefusedCertificate(string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "embedded broker keeps its current certificate: the changed one cannot be used: {Reason}")]
+    private partial void LogCertificateNotRenewed(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "embedded broker refused client '{ClientId}' from {Endpoint}: {Reason}")]
     private partial void LogRefused(string clientId, string? endpoint, string reason);

@@ -122,15 +122,55 @@ public class EmbeddedBrokerTests
         await Assert.That(meters.Samples().Single(s => s.Name == "edge_broker_refused_connections_total").Value).IsEqualTo(2);
     }
 
-    /// <summary>Connects an MQTTnet client (trusting any server certificate: the broker is under test, not the client) and disconnects.</summary>
-    private static async Task<bool> TryConnectAsync(int port, string clientId, bool tls, System.Security.Cryptography.X509Certificates.X509Certificate2? identity)
+    [Test]
+    public async Task A_renewed_certificate_is_served_from_the_next_connection_and_a_broken_one_is_not()
+    {
+        using var pki = await Tls.TestPki.CreateAsync();
+        var (options, _) = Loopback();
+        var (first, firstKey) = await pki.IssueAsync("broker", server: true);
+        var (certFile, keyFile) = (Path.Combine(pki.Dir, "live.pem"), Path.Combine(pki.Dir, "live.key"));
+        File.Copy(first, certFile);
+        File.Copy(firstKey, keyFile);
+        (options.CertFile, options.KeyFile) = (certFile, keyFile);
+        await using var broker = await StartAsync(options, Directory.CreateTempSubdirectory("edge-broker-").FullName);
+        var port = options.ListenEndPoint().Port;
+
+        var served = new List<string>();
+        await Assert.That(await TryConnectAsync(port, "c1", tls: true, null, served.Add)).IsTrue();
+
+        // Renewed in place, as certbot or step-ca do: the next client gets the new certificate, without a restart.
+        var (second, secondKey) = await pki.IssueAsync("broker", server: true);
+        File.Copy(second, certFile, overwrite: true);
+        File.Copy(secondKey, keyFile, overwrite: true);
+        await Assert.That(await TryConnectAsync(port, "c2", tls: true, null, served.Add)).IsTrue();
+
+        // A renewal caught half-written: the last good certificate stays in use.
+        await File.WriteAllTextAsync(certFile, "-----BEGIN CERTIFICATE-----\ntruncated");
+        await Assert.That(await TryConnectAsync(port, "c3", tls: true, null, served.Add)).IsTrue();
+
+        using var firstCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(first, firstKey);
+        using var secondCertificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(second, secondKey);
+        await Assert.That(served).IsEquivalentTo(
+            [firstCertificate.Thumbprint, secondCertificate.Thumbprint, secondCertificate.Thumbprint], TUnit.Assertions.Enums.CollectionOrdering.Matching);
+    }
+
+    /// <summary>
+    /// Connects an MQTTnet client (trusting any server certificate: the broker is under test, not the client; each one
+    /// it is shown goes to <paramref name="serverCertificate"/> by thumbprint) and disconnects.
+    /// </summary>
+    private static async Task<bool> TryConnectAsync(
+        int port, string clientId, bool tls, System.Security.Cryptography.X509Certificates.X509Certificate2? identity, Action<string>? serverCertificate = null)
     {
         var builder = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(clientId).WithTimeout(TimeSpan.FromSeconds(5));
         if (tls)
         {
             builder = builder.WithTlsOptions(o =>
             {
-                o.UseTls().WithCertificateValidationHandler(static _ => true);
+                o.UseTls().WithCertificateValidationHandler(e =>
+                {
+                    serverCertificate?.Invoke(e.Certificate.GetCertHashString());
+                    return true;
+                });
                 if (identity is not null)
                 {
                     o.WithClientCertificates([identity]);
