@@ -31,7 +31,11 @@ public class CoordinatorRegistryProcessTests
             await using var coordinator = await ChildHost.StartServeAsync([.. Common("coord"), "--coordinator"]);
             await using var node = await ChildHost.StartServeAsync([.. Common("n1"), "--capabilities", "camera"]);
 
-            await Eventually.TrueAsync(async () => await Find(coordinator, "n1") is not null, TimeSpan.FromSeconds(30), "n1 listed at the coordinator");
+            // Its presence message may list n1 before its first heartbeat (capabilities, functions) arrives: wait for both.
+            await Eventually.TrueAsync(
+                async () => await Find(coordinator, "n1") is { } listed && listed["functions"]!.AsArray().Count > 0,
+                TimeSpan.FromSeconds(30),
+                "n1 listed at the coordinator with its heartbeat");
             var n1 = (await Find(coordinator, "n1"))!;
             var local = (await node.Client.GetFromJsonAsync<JsonArray>("/v1/functions"))!;
 
