@@ -473,7 +473,23 @@ public static partial class CanonicalJson
             return;
         }
 
-        // Shortest round-trip text, e.g. "1.2345678901234568E+17", "1E-05", "-0", "0.0001", "21.5", "30".
+        if (Math.Abs(value) < 1e16 && value == Math.Floor(value))
+        {
+            // An integral float below 1e16 (readings like 30.0 or 1013.0): Python's repr is the integer and ".0" (no
+            // shorter digits can round to it: neighbouring doubles are at most 2 apart there, other integers of fewer
+            // digits at least that far), so no shortest-digits search is needed.
+            if (value == 0)
+            {
+                output.Write(double.IsNegative(value) ? "-0.0"u8 : "0.0"u8);
+                return;
+            }
+
+            WriteInteger((long)value, output);
+            output.Write(".0"u8);
+            return;
+        }
+
+        // Shortest round-trip text, e.g. "1.2345678901234568E+17", "1E-05", "0.0001", "21.5".
         Span<byte> text = stackalloc byte[32];
         value.TryFormat(text, out var length, "R", CultureInfo.InvariantCulture);
         text = text[..length];

@@ -69,8 +69,9 @@ internal static class SmallMd5
         var x15 = BinaryPrimitives.ReadUInt32LittleEndian(block[60..]);
         uint a = a0, b = b0, c = c0, d = d0;
 
-        // Each step's target + x + t is summed a statement ahead (it does not wait for the step before), so the JIT
-        // cannot fold it into the chain that does: per step, the wait is F, one add, the rotation and the add of b.
+        // Each step's target + x + t does not wait for the step before, so it is summed one statement early: two
+        // statements from its use, out of reach of the JIT's forward substitution, which would fold it back into the
+        // chain that waits (as ((F + a) + x) + t). Per step the wait is then F, one add, the rotation and the add of b.
         var u = a + x0 + 0xd76aa478;
         uint v;
         v = d + x1 + 0xe8c7b756;

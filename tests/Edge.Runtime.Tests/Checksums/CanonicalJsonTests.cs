@@ -18,6 +18,40 @@ public class CanonicalJsonTests
     /// Wide objects inside wide objects, in reverse key order: every level is sorted, a child grows the per-thread member
     /// stack while its parent is being written, and the node writer agrees with the text canonicalizer byte for byte.
     /// </summary>
+    /// <summary>
+    /// Integral floats below 1e16 are written as the integer and ".0" without a shortest-digits search. That is only
+    /// right if the shortest round-trip digits of each (what .NET's "R" finds, and Python's repr) are the integer itself.
+    /// </summary>
+    [Test]
+    public async Task Integral_floats_below_1e16_are_the_integer_and_point_zero()
+    {
+        var seed = Environment.TickCount;
+        Console.WriteLine($"Integral_floats seed: {seed}");
+        var random = new Random(seed);
+        var values = new List<double> { 1, -1, 30, 1013, 1e15, -1e15, 9007199254740992, 9007199254740994, 9999999999999998, -9999999999999998 };
+        for (var i = 0; i < 20_000; i++)
+        {
+            // Below 2^53 every integer is a double; above it, up to 1e16, every even one.
+            var magnitude = i % 2 == 0 ? random.NextInt64(1, 1L << 53) : random.NextInt64(1L << 53, 10_000_000_000_000_000L);
+            values.Add((double)(i % 4 < 2 ? magnitude : -magnitude));
+        }
+
+        var wrong = new List<string>();
+        foreach (var value in values)
+        {
+            var canonical = CanonicalJson.ToCanonicalString(JsonValue.Create(value));
+            var shortest = decimal.Parse(value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture);
+            if (canonical != ((long)value).ToString(System.Globalization.CultureInfo.InvariantCulture) + ".0" || shortest != (long)value)
+            {
+                wrong.Add($"{value:R} -> {canonical}");
+            }
+        }
+
+        await Assert.That(wrong).IsEmpty();
+        await Assert.That(CanonicalJson.ToCanonicalString(JsonValue.Create(-0.0))).IsEqualTo("-0.0");
+        await Assert.That(CanonicalJson.ToCanonicalString(JsonValue.Create(1e16))).IsEqualTo("1e+16");
+    }
+
     [Test]
     public async Task Wide_nested_objects_written_from_nodes_match_the_text_path()
     {
