@@ -107,10 +107,11 @@ public sealed partial class EmbeddedBroker : IHostedService, IAsyncDisposable
                 .Build();
         }
 
+        _certificate = new RenewingCertificate(_options.CertFile!, _options.KeyFile!, LogCertificateNotRenewed);
         builder = builder.WithoutDefaultEndpoint().WithEncryptedEndpoint().WithEncryptedEndpointPort(endPoint.Port)
             .WithEncryptedEndpointBoundIPAddress(v4Address).WithEncryptedEndpointBoundIPV6Address(v6Address)
             .WithEncryptionSslProtocol(SslProtocols.Tls12 | SslProtocols.Tls13)
-            .WithEncryptionCertificate(_certificate = new RenewingCertificate(_options.CertFile!, _options.KeyFile!, LogCertificateNotRenewed));
+            .WithEncryptionCertificate(_certificate);
         if (_options.ClientCaFile is { } clientCa)
         {
             var trust = PemFiles.LoadCertificates(clientCa);

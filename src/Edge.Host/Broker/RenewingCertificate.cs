@@ -31,9 +31,6 @@ internal sealed class RenewingCertificate : ICertificateProvider, IDisposable
         _current = PemFiles.LoadCertificate(certificatePath, keyPath);
     }
 
-    /// <summary>How many times a changed pair was loaded and put in use.</summary>
-    public int Renewals { get; private set; }
-
     /// <inheritdoc />
     public X509Certificate2 GetCertificate()
     {
@@ -48,7 +45,6 @@ internal sealed class RenewingCertificate : ICertificateProvider, IDisposable
                     // The old certificate is not disposed: a handshake that took it may still be using it.
                     _current = renewed;
                     _loadedStamps = stamps;
-                    Renewals++;
                 }
                 catch (PemFileException e)
                 {
